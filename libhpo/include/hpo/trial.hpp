@@ -1,0 +1,64 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hpo/distributions.hpp"
+#include "hpo/frozen_trial.hpp"
+#include "hpo/sampler.hpp"
+
+namespace hpo {
+
+class Study;
+
+// A running trial, handed to the objective. Suggesting a name a second time returns the
+// value of the first suggestion; a distribution that conflicts with the one this name
+// has in the study throws hpo::ValueError. A Trial refers to its Study, which must
+// outlive it.
+class Trial {
+ public:
+  Trial(Study& study, std::int64_t trial_id);
+
+  // Optuna's suggest_float(name, low, high, *, step=None, log=False).
+  double suggest_float(const std::string& name, double low, double high, bool log = false,
+                       std::optional<double> step = std::nullopt);
+  // Optuna's suggest_int(name, low, high, step=1, log=False).
+  std::int64_t suggest_int(const std::string& name, std::int64_t low, std::int64_t high,
+                           std::int64_t step = 1, bool log = false);
+  Json suggest_categorical(const std::string& name, const std::vector<Json>& choices);
+  // Suggests from any distribution and returns the internal representation: the hook
+  // that samplers extending trials (the hybrid sampler) build on.
+  double suggest(const std::string& name, const Distribution& distribution);
+
+  // Records an intermediate objective value; a step already reported keeps its value.
+  void report(double value, std::int64_t step);
+  // Asks the study's pruner about the intermediate values reported so far.
+  bool should_prune();
+
+  void set_user_attr(const std::string& key, const Json& value);
+  void set_system_attr(const std::string& key, const Json& value);
+
+  int number() const { return number_; }
+  std::int64_t trial_id() const { return trial_id_; }
+  Study& study() const { return *study_; }
+  const ParamMap& params() const { return cache_.params; }
+  const std::map<std::string, Distribution>& distributions() const { return cache_.distributions; }
+  const AttrMap& user_attrs() const { return cache_.user_attrs; }
+  const AttrMap& system_attrs() const { return cache_.system_attrs; }
+  // The trial as this handle knows it (its own writes included), without a storage read.
+  const FrozenTrial& snapshot() const { return cache_; }
+
+ private:
+  Study* study_;
+  std::int64_t trial_id_;
+  int number_;
+  // What this trial wrote; the storage stays the source of truth for everyone else.
+  FrozenTrial cache_;
+  SearchSpace relative_search_space_;
+  std::map<std::string, double> relative_params_;
+};
+
+}  // namespace hpo

@@ -1,0 +1,15 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "hpo/storage.hpp"
+
+namespace hpo {
+
+// "" → a new InMemoryStorage; "sqlite:///relative/path.db" or "sqlite:////absolute/path.db"
+// → a SqliteStorage on that file (created if missing). Any other URL throws
+// hpo::ValueError naming it.
+std::shared_ptr<Storage> open_storage(const std::string& url = "");
+
+}  // namespace hpo
