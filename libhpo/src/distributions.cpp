@@ -250,22 +250,27 @@ std::string distribution_name(const Distribution& d) {
 }
 
 std::string distribution_to_json(const Distribution& d) {
-  Json attributes = std::visit(
+  // Attribute order as Optuna writes it.
+  OrderedJson attributes = std::visit(
       Overloaded{[](const FloatDistribution& f) {
-                   return Json{{"step", f.step ? Json(*f.step) : Json(nullptr)},
+                   return OrderedJson{{"step", f.step ? OrderedJson(*f.step) : OrderedJson(nullptr)},
                                {"low", f.low},
                                {"high", f.high},
                                {"log", f.log}};
                  },
                  [](const IntDistribution& i) {
-                   return Json{{"log", i.log}, {"step", i.step}, {"low", i.low}, {"high", i.high}};
+                   return OrderedJson{{"log", i.log}, {"step", i.step}, {"low", i.low}, {"high", i.high}};
                  },
-                 [](const CategoricalDistribution& c) { return Json{{"choices", c.choices}}; }},
+                 [](const CategoricalDistribution& c) {
+                   OrderedJson choices = OrderedJson::array();
+                   for (const auto& choice : c.choices) choices.push_back(OrderedJson::parse(choice.dump()));
+                   return OrderedJson{{"choices", choices}};
+                 }},
       d);
-  return dump_json(Json{{"name", distribution_name(d)}, {"attributes", attributes}});
+  return dump_json(OrderedJson{{"name", distribution_name(d)}, {"attributes", attributes}});
 }
 
-Distribution distribution_from_json(const Json& j) {
+Distribution distribution_from_json_value(const Json& j) {
   if (!j.is_object())
     throw ValueError("distribution JSON is " + dump_json(j) + ", expected an object");
   if (j.contains("name")) {
@@ -279,7 +284,7 @@ Distribution distribution_from_json(const Json& j) {
 }
 
 Distribution distribution_from_json(std::string_view text) {
-  return distribution_from_json(parse_json(text));
+  return distribution_from_json_value(parse_json(text));
 }
 
 void check_distribution_compatibility(const std::string& param_name, const Distribution& old_d,

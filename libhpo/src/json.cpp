@@ -61,9 +61,10 @@ void dump_string(const std::string& s, std::string& out) {
   out += '"';
 }
 
-void dump_value(const Json& v, std::string& out) {
+template <class J>
+void dump_value(const J& v, std::string& out) {
   switch (v.type()) {
-    case Json::value_t::object: {
+    case nlohmann::detail::value_t::object: {
       out += '{';
       bool first = true;
       for (const auto& [key, item] : v.items()) {
@@ -76,7 +77,7 @@ void dump_value(const Json& v, std::string& out) {
       out += '}';
       return;
     }
-    case Json::value_t::array: {
+    case nlohmann::detail::value_t::array: {
       out += '[';
       for (std::size_t i = 0; i < v.size(); ++i) {
         if (i) out += ", ";
@@ -85,11 +86,11 @@ void dump_value(const Json& v, std::string& out) {
       out += ']';
       return;
     }
-    case Json::value_t::string:
-      dump_string(v.get_ref<const std::string&>(), out);
+    case nlohmann::detail::value_t::string:
+      dump_string(v.template get_ref<const std::string&>(), out);
       return;
-    case Json::value_t::number_float: {
-      double d = v.get<double>();
+    case nlohmann::detail::value_t::number_float: {
+      double d = v.template get<double>();
       if (std::isnan(d)) {
         out += "NaN";
       } else if (std::isinf(d)) {
@@ -311,6 +312,12 @@ class Reader {
 }  // namespace
 
 std::string dump_json(const Json& value) {
+  std::string out;
+  dump_value(value, out);
+  return out;
+}
+
+std::string dump_json(const OrderedJson& value) {
   std::string out;
   dump_value(value, out);
   return out;

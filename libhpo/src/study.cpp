@@ -66,7 +66,7 @@ bool dominates(const std::vector<double>& a, const std::vector<double>& b,
 
 std::string join_values(const std::vector<double>& values) {
   std::string s = "[";
-  for (std::size_t i = 0; i < values.size(); ++i) s += (i ? ", " : "") + dump_json(values[i]);
+  for (std::size_t i = 0; i < values.size(); ++i) s += (i ? ", " : "") + dump_json(Json(values[i]));
   return s + "]";
 }
 

@@ -59,7 +59,7 @@ std::string distribution_to_json(const Distribution& d);
 // DiscreteUniformDistribution, IntUniformDistribution, IntLogUniformDistribution) and the
 // short form {"type": "float"|"int"|"categorical", ...}. Throws hpo::ValueError.
 Distribution distribution_from_json(std::string_view text);
-Distribution distribution_from_json(const Json& json);
+Distribution distribution_from_json_value(const Json& json);
 
 // Optuna's rule for one parameter name across a study: same kind, same log flag, and
 // identical choices for categoricals. Throws hpo::ValueError naming `param_name`.
