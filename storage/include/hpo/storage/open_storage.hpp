@@ -4,6 +4,7 @@
 #include <string>
 
 #include "hpo/storage.hpp"
+#include "hpo/storage/sqlite_storage.hpp"
 
 namespace hpo {
 
@@ -11,5 +12,9 @@ namespace hpo {
 // → a SqliteStorage on that file (created if missing). Any other URL throws
 // hpo::ValueError naming it.
 std::shared_ptr<Storage> open_storage(const std::string& url = "");
+// The same, with the options (schema revision for a new file, heartbeats...) that a
+// sqlite URL's storage gets; ignored for "".
+std::shared_ptr<Storage> open_storage(const std::string& url,
+                                      const SqliteStorageOptions& sqlite_options);
 
 }  // namespace hpo

@@ -1,0 +1,743 @@
+#include "hpo/storage/sqlite_storage.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <type_traits>
+#include <unordered_map>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Transaction.h>
+
+#include "hpo/error.hpp"
+#include "sqlite_datetime.hpp"
+#include "sqlite_float_encoding.hpp"
+#include "sqlite_retry.hpp"
+#include "sqlite_schema.hpp"
+#include "sqlite_statement_cache.hpp"
+#include "sqlite_trial_reader.hpp"
+
+namespace hpo {
+namespace {
+
+using sqlite::retry_on_contention;
+
+const char* synchronous_pragma(SqliteSynchronous mode) {
+  switch (mode) {
+    case SqliteSynchronous::Off: return "PRAGMA synchronous = OFF";
+    case SqliteSynchronous::Full: return "PRAGMA synchronous = FULL";
+    case SqliteSynchronous::Normal: break;
+  }
+  return "PRAGMA synchronous = NORMAL";
+}
+
+// Validates an existing file without writing to it: the header check reads bytes, the
+// schema check runs on a read-only connection. Only then may a read-write connection
+// (which switches the file to WAL) touch it.
+void check_existing_file(const std::string& path, std::chrono::milliseconds budget) {
+  sqlite::check_sqlite_file_header(path);
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec) || std::filesystem::file_size(path, ec) == 0) return;
+  retry_on_contention(budget, path, [&] {
+    SQLite::Database db(path, SQLite::OPEN_READONLY, static_cast<int>(budget.count()));
+    sqlite::inspect_schema(db, path);
+  });
+}
+
+SQLite::Database open_read_write(const std::string& path, std::chrono::milliseconds budget) {
+  try {
+    return SQLite::Database(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
+                            static_cast<int>(budget.count()));
+  } catch (const SQLite::Exception& e) {
+    throw StorageError("cannot open the SQLite database '" + path + "': " + e.what());
+  }
+}
+
+}  // namespace
+
+class SqliteStorage::Impl {
+ public:
+  Impl(const std::string& path_, const SqliteStorageOptions& options_);
+
+  std::string path;
+  SqliteStorageOptions options;
+  OptunaSchema schema = OptunaSchema::v3_2_0_a;
+  std::mutex mutex;  // one connection, one transaction at a time
+
+  struct StudyCache {
+    std::map<std::int64_t, FrozenTrial> finished;  // by trial_id, hence by number
+    // Every trial of the study with trial_id <= watermark is in `finished`.
+    std::int64_t watermark = 0;
+    std::map<std::string, Distribution> param_distributions;
+  };
+  std::map<std::int64_t, StudyCache> studies;
+  std::unordered_map<std::int64_t, std::int64_t> finished_trial_study;  // cached trial → study
+
+  SQLite::Database db;
+  sqlite::StatementCache statements;
+  sqlite::TrialReader reader;
+
+  template <class F>
+  auto transaction(SQLite::TransactionBehavior behavior, F&& body) {
+    return retry_on_contention(options.busy_timeout(), path, [&] {
+      SQLite::Transaction txn(db, behavior);  // rolls back unless committed
+      if constexpr (std::is_void_v<decltype(body())>) {
+        body();
+        txn.commit();
+      } else {
+        auto result = body();
+        txn.commit();
+        return result;
+      }
+    });
+  }
+
+  template <class Key>
+  static void bind_stored(SQLite::Statement& q, std::int64_t trial_id, Key key,
+                          const sqlite::StoredFloat& stored) {
+    q.bind(1, static_cast<std::int64_t>(trial_id));
+    q.bind(2, static_cast<std::int64_t>(key));
+    if (stored.value) {
+      q.bind(3, *stored.value);
+    } else {
+      q.bind(3);
+    }
+    q.bind(4, stored.type);
+  }
+
+  // Runs `body` as one write transaction. BEGIN IMMEDIATE takes the write lock up front,
+  // so two workers never both read "next number = N" and a transaction never has to be
+  // upgraded from read to write half-way (which SQLite cannot wait for).
+  template <class F>
+  auto write(F&& body) {
+    return transaction(SQLite::TransactionBehavior::IMMEDIATE, std::forward<F>(body));
+  }
+  // A read transaction, so that the several queries of one call see one snapshot.
+  template <class F>
+  auto read(F&& body) {
+    return transaction(SQLite::TransactionBehavior::DEFERRED, std::forward<F>(body));
+  }
+
+  void require_study(std::int64_t study_id) {
+    SQLite::Statement& q = statements("SELECT 1 FROM studies WHERE study_id = ?");
+    q.bind(1, static_cast<std::int64_t>(study_id));
+    if (!q.executeStep()) throw NotFoundError("no study with id " + std::to_string(study_id));
+  }
+
+  struct TrialRef {
+    std::int64_t study_id;
+    TrialState state;
+  };
+  // The trial's study and state, after checking that the trial exists and may change.
+  TrialRef updatable_trial(std::int64_t trial_id) {
+    SQLite::Statement& q =
+        statements("SELECT study_id, state, number FROM trials WHERE trial_id = ?");
+    q.bind(1, static_cast<std::int64_t>(trial_id));
+    if (!q.executeStep()) throw NotFoundError("no trial with id " + std::to_string(trial_id));
+    const TrialRef ref{q.getColumn(0).getInt64(), trial_state_from_string(q.getColumn(1).getString())};
+    if (is_finished(ref.state)) {
+      throw UpdateFinishedTrialError("trial " + q.getColumn(2).getString() + " (id " +
+                                     std::to_string(trial_id) + ") is already " +
+                                     to_string(ref.state) + " and cannot be changed");
+    }
+    return ref;
+  }
+
+  // Optuna checks a parameter's distribution against the one the name has anywhere in
+  // the study. Compatibility is an equivalence (same kind, log flag, choices), so one
+  // known distribution per name suffices: the cache answers after the first lookup.
+  void check_param_distribution(std::int64_t study_id, const std::string& name,
+                                const Distribution& distribution) {
+    auto& known = studies[study_id].param_distributions;
+    auto it = known.find(name);
+    if (it != known.end()) {
+      check_distribution_compatibility(name, it->second, distribution);
+      return;
+    }
+    SQLite::Statement& q = statements(
+        "SELECT p.distribution_json FROM trial_params p JOIN trials t "
+        "ON t.trial_id = p.trial_id WHERE t.study_id = ? AND p.param_name = ? LIMIT 1");
+    q.bind(1, static_cast<std::int64_t>(study_id));
+    q.bind(2, name);
+    if (q.executeStep()) {
+      check_distribution_compatibility(name, distribution_from_json(q.getColumn(0).getString()),
+                                       distribution);
+    }
+  }
+
+  void remember_distribution(std::int64_t study_id, const std::string& name,
+                             const Distribution& distribution) {
+    studies[study_id].param_distributions.insert_or_assign(name, distribution);
+  }
+
+  void write_param(std::int64_t trial_id, const std::string& name, double internal_value,
+                   const Distribution& distribution) {
+    SQLite::Statement& q = statements(
+        "INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) "
+        "VALUES (?, ?, ?, ?) ON CONFLICT (trial_id, param_name) DO UPDATE SET "
+        "param_value = excluded.param_value, distribution_json = excluded.distribution_json");
+    q.bind(1, static_cast<std::int64_t>(trial_id));
+    q.bind(2, name);
+    q.bind(3, internal_value);
+    q.bind(4, distribution_to_json(distribution));
+    q.exec();
+  }
+
+  void write_value(std::int64_t trial_id, int objective, double value) {
+    const sqlite::StoredFloat stored = sqlite::encode_float(value, /*allow_nan=*/false);
+    SQLite::Statement& q = statements(
+        "INSERT INTO trial_values (trial_id, objective, value, value_type) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (trial_id, objective) DO UPDATE SET "
+        "value = excluded.value, value_type = excluded.value_type");
+    bind_stored(q, trial_id, objective, stored);
+    q.exec();
+  }
+
+  void write_intermediate_value(std::int64_t trial_id, std::int64_t step, double value) {
+    const sqlite::StoredFloat stored = sqlite::encode_float(value, /*allow_nan=*/true);
+    SQLite::Statement& q = statements(
+        "INSERT INTO trial_intermediate_values "
+        "(trial_id, step, intermediate_value, intermediate_value_type) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (trial_id, step) DO UPDATE SET intermediate_value = "
+        "excluded.intermediate_value, intermediate_value_type = "
+        "excluded.intermediate_value_type");
+    bind_stored(q, trial_id, step, stored);
+    q.exec();
+  }
+
+  // The four attribute tables share one shape: (<owner>_id, "key", value_json).
+  void write_attribute(const std::string& table, const std::string& owner_column,
+                       std::int64_t owner_id, const std::string& key, const Json& value) {
+    SQLite::Statement& q = statements(
+        "INSERT INTO " + table + " (" + owner_column + ", \"key\", value_json) VALUES (?, ?, ?) "
+        "ON CONFLICT (" + owner_column + ", \"key\") DO UPDATE SET value_json = excluded.value_json");
+    q.bind(1, static_cast<std::int64_t>(owner_id));
+    q.bind(2, key);
+    q.bind(3, dump_json(value));
+    q.exec();
+  }
+
+  AttrMap read_study_attributes(const std::string& table, std::int64_t study_id) {
+    return read([&] {
+      require_study(study_id);
+      SQLite::Statement& q =
+          statements("SELECT \"key\", value_json FROM " + table + " WHERE study_id = ?");
+      q.bind(1, static_cast<std::int64_t>(study_id));
+      AttrMap attrs;
+      while (q.executeStep()) {
+        attrs[q.getColumn(0).getString()] = parse_json(q.getColumn(1).getString());
+      }
+      return attrs;
+    });
+  }
+
+  void set_study_attribute(const std::string& table, std::int64_t study_id,
+                           const std::string& key, const Json& value) {
+    write([&] {
+      require_study(study_id);
+      write_attribute(table, "study_id", study_id, key, value);
+    });
+  }
+
+  void set_trial_attribute(const std::string& table, std::int64_t trial_id,
+                           const std::string& key, const Json& value) {
+    write([&] {
+      updatable_trial(trial_id);
+      write_attribute(table, "trial_id", trial_id, key, value);
+    });
+  }
+
+  // Brings the study's cache up to date and returns its unfinished trials. Reads the
+  // rows of trials above the watermark, then the details of those not cached as
+  // finished, in runs of adjacent trials (typically: the few trials other workers are
+  // running, and the trials created since the last call).
+  std::vector<FrozenTrial> refresh(std::int64_t study_id) {
+    StudyCache& cache = studies[study_id];
+    std::vector<FrozenTrial> fresh = read([&] {
+      require_study(study_id);
+      std::vector<FrozenTrial> rows = reader.read_rows(study_id, cache.watermark);
+      std::vector<FrozenTrial> unseen;
+      std::size_t run_begin = 0;
+      for (FrozenTrial& row : rows) {
+        if (cache.finished.count(row.trial_id)) {
+          reader.read_details(unseen, run_begin, unseen.size());
+          run_begin = unseen.size();
+        } else {
+          unseen.push_back(std::move(row));
+        }
+      }
+      reader.read_details(unseen, run_begin, unseen.size());
+      return unseen;
+    });
+
+    std::vector<FrozenTrial> unfinished;
+    for (FrozenTrial& trial : fresh) {
+      for (const auto& [name, distribution] : trial.distributions) {
+        cache.param_distributions.insert_or_assign(name, distribution);
+      }
+      if (is_finished(trial.state)) {
+        finished_trial_study[trial.trial_id] = study_id;
+        cache.finished.emplace(trial.trial_id, std::move(trial));
+      } else {
+        unfinished.push_back(std::move(trial));
+      }
+    }
+    // Every trial below the first unfinished one is final and cached.
+    const std::int64_t first_unfinished =
+        unfinished.empty() ? std::numeric_limits<std::int64_t>::max() : unfinished.front().trial_id;
+    for (auto it = cache.finished.upper_bound(cache.watermark);
+         it != cache.finished.end() && it->first < first_unfinished; ++it) {
+      cache.watermark = it->first;
+    }
+    return unfinished;
+  }
+
+  // Calls `visit` with every trial of the study (cached finished ones by reference, no
+  // copies) in number order, after a refresh.
+  template <class Visit>
+  void for_each_trial(std::int64_t study_id, Visit&& visit) {
+    std::vector<FrozenTrial> unfinished = refresh(study_id);
+    const StudyCache& cache = studies[study_id];
+    auto pending = unfinished.begin();
+    for (const auto& [trial_id, trial] : cache.finished) {
+      for (; pending != unfinished.end() && pending->trial_id < trial_id; ++pending) visit(*pending);
+      visit(trial);
+    }
+    for (; pending != unfinished.end(); ++pending) visit(*pending);
+  }
+
+  void forget_study(std::int64_t study_id) {
+    auto it = studies.find(study_id);
+    if (it == studies.end()) return;
+    for (const auto& entry : it->second.finished) finished_trial_study.erase(entry.first);
+    studies.erase(it);
+  }
+
+};
+
+
+SqliteStorage::Impl::Impl(const std::string& path_, const SqliteStorageOptions& options_)
+    : path(path_),
+      options(options_),
+      db((check_existing_file(path_, options_.busy_timeout()),
+          open_read_write(path_, options_.busy_timeout()))),
+      statements(db),
+      reader(statements) {
+  // Several processes may create the same new file at once: the schema is created in
+  // a write transaction after checking, inside it, that nobody else has.
+  schema = write([&] {
+    const std::optional<OptunaSchema> existing = sqlite::inspect_schema(db, path);
+    if (existing) return *existing;
+    sqlite::create_schema(db, options.schema());
+    return options.schema();
+  });
+  retry_on_contention(options.busy_timeout(), path, [&] {
+    // WAL lets readers proceed while one process writes, and makes a commit one
+    // append to the log instead of a rewrite of the pages plus a journal.
+    db.exec("PRAGMA journal_mode = WAL");
+    db.exec(synchronous_pragma(options.synchronous()));
+  });
+}
+
+
+// ---------------------------------------------------------------------------------------
+
+SqliteStorage::SqliteStorage(const std::string& path, const SqliteStorageOptions& options)
+    : impl_(std::make_unique<Impl>(path, options)) {}
+
+SqliteStorage::~SqliteStorage() = default;
+
+OptunaSchema SqliteStorage::schema() const { return impl_->schema; }
+const std::string& SqliteStorage::path() const { return impl_->path; }
+
+std::int64_t SqliteStorage::create_new_study(const std::vector<StudyDirection>& directions,
+                                             const std::string& study_name) {
+  if (directions.empty()) throw ValueError("a study needs at least one direction, got none");
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return impl_->write([&] {
+    SQLite::Statement& taken = impl_->statements("SELECT 1 FROM studies WHERE study_name = ?");
+    taken.bind(1, study_name);
+    if (taken.executeStep()) {
+      throw DuplicatedStudyError("a study named '" + study_name + "' already exists");
+    }
+    SQLite::Statement& insert = impl_->statements("INSERT INTO studies (study_name) VALUES (?)");
+    insert.bind(1, study_name);
+    insert.exec();
+    const std::int64_t study_id = impl_->db.getLastInsertRowid();
+    for (std::size_t objective = 0; objective < directions.size(); ++objective) {
+      SQLite::Statement& direction = impl_->statements(
+          "INSERT INTO study_directions (direction, study_id, objective) VALUES (?, ?, ?)");
+      direction.bind(1, to_string(directions[objective]));
+      direction.bind(2, static_cast<std::int64_t>(study_id));
+      direction.bind(3, static_cast<std::int64_t>(objective));
+      direction.exec();
+    }
+    return study_id;
+  });
+}
+
+void SqliteStorage::delete_study(std::int64_t study_id) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  impl_->write([&] {
+    impl_->require_study(study_id);
+    // Optuna's DDL has no ON DELETE CASCADE: children go first, explicitly.
+    for (const char* table : {"trial_params", "trial_values", "trial_intermediate_values",
+                              "trial_user_attributes", "trial_system_attributes",
+                              "trial_heartbeats"}) {
+      SQLite::Statement& q = impl_->statements(
+          std::string("DELETE FROM ") + table +
+          " WHERE trial_id IN (SELECT trial_id FROM trials WHERE study_id = ?)");
+      q.bind(1, static_cast<std::int64_t>(study_id));
+      q.exec();
+    }
+    for (const char* table : {"trials", "study_user_attributes", "study_system_attributes",
+                              "study_directions", "studies"}) {
+      SQLite::Statement& q =
+          impl_->statements(std::string("DELETE FROM ") + table + " WHERE study_id = ?");
+      q.bind(1, static_cast<std::int64_t>(study_id));
+      q.exec();
+    }
+  });
+  impl_->forget_study(study_id);
+}
+
+void SqliteStorage::set_study_user_attr(std::int64_t study_id, const std::string& key,
+                                        const Json& value) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  impl_->set_study_attribute("study_user_attributes", study_id, key, value);
+}
+
+void SqliteStorage::set_study_system_attr(std::int64_t study_id, const std::string& key,
+                                          const Json& value) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  impl_->set_study_attribute("study_system_attributes", study_id, key, value);
+}
+
+std::int64_t SqliteStorage::get_study_id_from_name(const std::string& study_name) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return impl_->read([&] {
+    SQLite::Statement& q = impl_->statements("SELECT study_id FROM studies WHERE study_name = ?");
+    q.bind(1, study_name);
+    if (!q.executeStep()) throw NotFoundError("no study named '" + study_name + "'");
+    return q.getColumn(0).getInt64();
+  });
+}
+
+std::string SqliteStorage::get_study_name_from_id(std::int64_t study_id) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return impl_->read([&] {
+    SQLite::Statement& q = impl_->statements("SELECT study_name FROM studies WHERE study_id = ?");
+    q.bind(1, static_cast<std::int64_t>(study_id));
+    if (!q.executeStep()) throw NotFoundError("no study with id " + std::to_string(study_id));
+    return q.getColumn(0).getString();
+  });
+}
+
+std::vector<StudyDirection> SqliteStorage::get_study_directions(std::int64_t study_id) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return impl_->read([&] {
+    impl_->require_study(study_id);
+    SQLite::Statement& q = impl_->statements(
+        "SELECT direction FROM study_directions WHERE study_id = ? ORDER BY objective");
+    q.bind(1, static_cast<std::int64_t>(study_id));
+    std::vector<StudyDirection> directions;
+    while (q.executeStep()) directions.push_back(study_direction_from_string(q.getColumn(0).getString()));
+    return directions;
+  });
+}
+
+AttrMap SqliteStorage::get_study_user_attrs(std::int64_t study_id) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return impl_->read_study_attributes("study_user_attributes", study_id);
+}
+
+AttrMap SqliteStorage::get_study_system_attrs(std::int64_t study_id) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return impl_->read_study_attributes("study_system_attributes", study_id);
+}
+
+std::vector<FrozenStudy> SqliteStorage::get_all_studies() {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return impl_->read([&] {
+    std::map<std::int64_t, FrozenStudy> studies;
+    SQLite::Statement& names = impl_->statements("SELECT study_id, study_name FROM studies");
+    while (names.executeStep()) {
+      FrozenStudy& study = studies[names.getColumn(0).getInt64()];
+      study.study_id = names.getColumn(0).getInt64();
+      study.study_name = names.getColumn(1).getString();
+    }
+    SQLite::Statement& directions = impl_->statements(
+        "SELECT study_id, direction FROM study_directions ORDER BY study_id, objective");
+    while (directions.executeStep()) {
+      auto it = studies.find(directions.getColumn(0).getInt64());
+      if (it != studies.end()) {
+        it->second.directions.push_back(
+            study_direction_from_string(directions.getColumn(1).getString()));
+      }
+    }
+    for (const bool user : {true, false}) {
+      SQLite::Statement& attrs = impl_->statements(
+          std::string("SELECT study_id, \"key\", value_json FROM ") +
+          (user ? "study_user_attributes" : "study_system_attributes"));
+      while (attrs.executeStep()) {
+        auto it = studies.find(attrs.getColumn(0).getInt64());
+        if (it == studies.end()) continue;
+        AttrMap& target = user ? it->second.user_attrs : it->second.system_attrs;
+        target[attrs.getColumn(1).getString()] = parse_json(attrs.getColumn(2).getString());
+      }
+    }
+    std::vector<FrozenStudy> result;
+    for (auto& entry : studies) result.push_back(std::move(entry.second));
+    return result;
+  });
+}
+
+std::int64_t SqliteStorage::create_new_trial(std::int64_t study_id,
+                                             const FrozenTrial* template_trial) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  Impl& s = *impl_;
+  const std::int64_t trial_id = s.write([&] {
+    s.require_study(study_id);
+    if (template_trial) {
+      for (const auto& [name, distribution] : template_trial->distributions) {
+        s.check_param_distribution(study_id, name, distribution);
+      }
+    }
+    // A trial's number is its rank by trial_id within the study, i.e. one more than the
+    // number of the study's newest trial; the write lock taken by BEGIN IMMEDIATE makes
+    // this race-free across processes. (Reading one row keeps this O(log n) instead of
+    // counting the study's trials.)
+    SQLite::Statement& last = s.statements(
+        "SELECT number FROM trials WHERE study_id = ? ORDER BY trial_id DESC LIMIT 1");
+    last.bind(1, static_cast<std::int64_t>(study_id));
+    const std::int64_t number = last.executeStep() ? last.getColumn(0).getInt64() + 1 : 0;
+
+    SQLite::Statement& insert = s.statements(
+        "INSERT INTO trials (number, study_id, state, datetime_start, datetime_complete) "
+        "VALUES (?, ?, ?, ?, ?)");
+    insert.bind(1, static_cast<std::int64_t>(number));
+    insert.bind(2, static_cast<std::int64_t>(study_id));
+    insert.bind(3, to_string(template_trial ? template_trial->state : TrialState::Running));
+    const std::optional<TimePoint> start =
+        template_trial ? template_trial->datetime_start : std::optional<TimePoint>(Clock::now());
+    const std::optional<TimePoint> complete =
+        template_trial ? template_trial->datetime_complete : std::nullopt;
+    if (start) insert.bind(4, sqlite::format_datetime(*start));
+    if (complete) insert.bind(5, sqlite::format_datetime(*complete));
+    insert.exec();
+    const std::int64_t id = s.db.getLastInsertRowid();
+
+    if (template_trial) {
+      for (std::size_t i = 0; i < template_trial->values.size(); ++i) {
+        s.write_value(id, static_cast<int>(i), template_trial->values[i]);
+      }
+      for (const auto& [name, distribution] : template_trial->distributions) {
+        auto value = template_trial->params.find(name);
+        if (value == template_trial->params.end()) {
+          throw ValueError("template trial has a distribution but no value for '" + name + "'");
+        }
+        s.write_param(id, name, to_internal(distribution, value->second), distribution);
+      }
+      for (const auto& [step, value] : template_trial->intermediate_values) {
+        s.write_intermediate_value(id, step, value);
+      }
+      for (const auto& [key, value] : template_trial->user_attrs) {
+        s.write_attribute("trial_user_attributes", "trial_id", id, key, value);
+      }
+      for (const auto& [key, value] : template_trial->system_attrs) {
+        s.write_attribute("trial_system_attributes", "trial_id", id, key, value);
+      }
+    }
+    return id;
+  });
+  if (template_trial) {
+    for (const auto& [name, distribution] : template_trial->distributions) {
+      s.remember_distribution(study_id, name, distribution);
+    }
+  }
+  return trial_id;
+}
+
+void SqliteStorage::set_trial_param(std::int64_t trial_id, const std::string& param_name,
+                                    double internal_value, const Distribution& distribution) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  Impl& s = *impl_;
+  to_external(distribution, internal_value);  // throws for a value outside the distribution
+  const std::int64_t study_id = s.write([&] {
+    const Impl::TrialRef trial = s.updatable_trial(trial_id);
+    s.check_param_distribution(trial.study_id, param_name, distribution);
+    s.write_param(trial_id, param_name, internal_value, distribution);
+    return trial.study_id;
+  });
+  s.remember_distribution(study_id, param_name, distribution);
+}
+
+std::int64_t SqliteStorage::get_trial_id_from_study_id_trial_number(std::int64_t study_id,
+                                                                    int trial_number) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return impl_->read([&] {
+    SQLite::Statement& q =
+        impl_->statements("SELECT trial_id FROM trials WHERE study_id = ? AND number = ?");
+    q.bind(1, static_cast<std::int64_t>(study_id));
+    q.bind(2, trial_number);
+    if (!q.executeStep()) {
+      throw NotFoundError("no trial number " + std::to_string(trial_number) +
+                          " in the study with id " + std::to_string(study_id));
+    }
+    return q.getColumn(0).getInt64();
+  });
+}
+
+bool SqliteStorage::set_trial_state_values(std::int64_t trial_id, TrialState state,
+                                           const std::vector<double>& values) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  Impl& s = *impl_;
+  return s.write([&] {
+    const Impl::TrialRef trial = s.updatable_trial(trial_id);
+    if (state == TrialState::Running && trial.state != TrialState::Waiting) return false;
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      s.write_value(trial_id, static_cast<int>(i), values[i]);
+    }
+    SQLite::Statement& update = s.statements(
+        "UPDATE trials SET state = ?, datetime_start = COALESCE(?, datetime_start), "
+        "datetime_complete = COALESCE(?, datetime_complete) WHERE trial_id = ?");
+    const std::string now = sqlite::format_datetime(Clock::now());
+    update.bind(1, to_string(state));
+    if (state == TrialState::Running) update.bind(2, now);
+    if (is_finished(state)) update.bind(3, now);
+    update.bind(4, static_cast<std::int64_t>(trial_id));
+    update.exec();
+    return true;
+  });
+}
+
+void SqliteStorage::set_trial_intermediate_value(std::int64_t trial_id, std::int64_t step,
+                                                 double value) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  impl_->write([&] {
+    impl_->updatable_trial(trial_id);
+    impl_->write_intermediate_value(trial_id, step, value);
+  });
+}
+
+void SqliteStorage::set_trial_user_attr(std::int64_t trial_id, const std::string& key,
+                                        const Json& value) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  impl_->set_trial_attribute("trial_user_attributes", trial_id, key, value);
+}
+
+void SqliteStorage::set_trial_system_attr(std::int64_t trial_id, const std::string& key,
+                                          const Json& value) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  impl_->set_trial_attribute("trial_system_attributes", trial_id, key, value);
+}
+
+FrozenTrial SqliteStorage::get_trial(std::int64_t trial_id) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  Impl& s = *impl_;
+  auto cached = s.finished_trial_study.find(trial_id);
+  if (cached != s.finished_trial_study.end()) {
+    return s.studies[cached->second].finished.at(trial_id);
+  }
+  auto [trials, study_id] = s.read([&] {
+    auto row = s.reader.read_row(trial_id);
+    if (!row) throw NotFoundError("no trial with id " + std::to_string(trial_id));
+    std::vector<FrozenTrial> one{std::move(row->first)};
+    s.reader.read_details(one, 0, 1);
+    return std::make_pair(std::move(one), row->second);
+  });
+  FrozenTrial& trial = trials.front();
+  if (is_finished(trial.state)) {
+    s.finished_trial_study[trial_id] = study_id;
+    s.studies[study_id].finished.emplace(trial_id, trial);
+  }
+  return std::move(trial);
+}
+
+std::vector<FrozenTrial> SqliteStorage::get_all_trials(
+    std::int64_t study_id, const std::optional<std::vector<TrialState>>& states) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  std::vector<FrozenTrial> trials;
+  impl_->for_each_trial(study_id, [&](const FrozenTrial& trial) {
+    if (!states || std::count(states->begin(), states->end(), trial.state)) trials.push_back(trial);
+  });
+  return trials;
+}
+
+int SqliteStorage::get_n_trials(std::int64_t study_id,
+                                const std::optional<std::vector<TrialState>>& states) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  int n = 0;
+  impl_->for_each_trial(study_id, [&](const FrozenTrial& trial) {
+    if (!states || std::count(states->begin(), states->end(), trial.state)) ++n;
+  });
+  return n;
+}
+
+FrozenTrial SqliteStorage::get_best_trial(std::int64_t study_id) {
+  const std::vector<StudyDirection> directions = get_study_directions(study_id);
+  if (directions.size() != 1) {
+    throw Error("the best trial is defined for single-objective studies; study " +
+                std::to_string(study_id) + " has " + std::to_string(directions.size()) +
+                " objectives");
+  }
+  const bool maximize = directions[0] == StudyDirection::Maximize;
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  const FrozenTrial* best = nullptr;
+  // COMPLETE trials are finished, so they are all in the cache: compare without copying.
+  impl_->refresh(study_id);
+  for (const auto& entry : impl_->studies[study_id].finished) {
+    const FrozenTrial& trial = entry.second;
+    if (trial.state != TrialState::Complete || trial.values.size() != 1) continue;
+    const double v = trial.values[0];
+    if (!best || (maximize ? v > best->values[0] : v < best->values[0])) best = &trial;
+  }
+  if (!best) {
+    throw NotFoundError("study " + std::to_string(study_id) +
+                        " has no COMPLETE trial yet, so no best trial");
+  }
+  return *best;
+}
+
+std::optional<std::chrono::milliseconds> SqliteStorage::heartbeat_interval() const {
+  return impl_->options.heartbeat_interval();
+}
+
+void SqliteStorage::record_heartbeat(std::int64_t trial_id) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  impl_->write([&] {
+    impl_->updatable_trial(trial_id);
+    SQLite::Statement& q = impl_->statements(
+        std::string("INSERT INTO trial_heartbeats (trial_id, heartbeat) VALUES (?, ") +
+        sqlite::kSqlUtcNow + ") ON CONFLICT (trial_id) DO UPDATE SET heartbeat = excluded.heartbeat");
+    q.bind(1, static_cast<std::int64_t>(trial_id));
+    q.exec();
+  });
+}
+
+std::vector<std::int64_t> SqliteStorage::get_stale_trial_ids(std::int64_t study_id) {
+  const std::optional<std::chrono::milliseconds> interval = heartbeat_interval();
+  if (!interval) return {};
+  const std::chrono::milliseconds grace = impl_->options.grace_period().value_or(2 * *interval);
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return impl_->read([&] {
+    impl_->require_study(study_id);
+    // Trials without a heartbeat row never had a heartbeat thread and are never stale.
+    SQLite::Statement& q = impl_->statements(
+        "SELECT t.trial_id FROM trials t JOIN trial_heartbeats h ON h.trial_id = t.trial_id "
+        "WHERE t.study_id = ? AND t.state = 'RUNNING' "
+        "AND (julianday('now') - julianday(h.heartbeat)) * 86400000.0 > ? ORDER BY t.trial_id");
+    q.bind(1, static_cast<std::int64_t>(study_id));
+    q.bind(2, static_cast<double>(grace.count()));
+    std::vector<std::int64_t> stale;
+    while (q.executeStep()) stale.push_back(q.getColumn(0).getInt64());
+    return stale;
+  });
+}
+
+FailedTrialCallback SqliteStorage::failed_trial_callback() const {
+  return impl_->options.failed_trial_callback();
+}
+
+}  // namespace hpo
