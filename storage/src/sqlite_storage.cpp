@@ -324,22 +324,23 @@ SqliteStorage::Impl::Impl(const std::string& path_, const SqliteStorageOptions& 
           open_read_write(path_, options_.busy_timeout()))),
       statements(db),
       reader(statements) {
-  // Several processes may create the same new file at once: the schema is created in
-  // a write transaction after checking, inside it, that nobody else has.
+  // The file is new, empty or a valid Optuna database (check_existing_file), so it may
+  // be switched to WAL before the schema exists, which spares the schema its own fsyncs.
+  retry_on_contention(options.busy_timeout(), path, [&] {
+    // WAL lets readers proceed while one process writes, and makes a commit one append
+    // to the log instead of a rewrite of the pages plus a journal.
+    db.exec("PRAGMA journal_mode = WAL");
+    db.exec(synchronous_pragma(options.synchronous()));
+  });
+  // Several processes may create the same new file at once: the schema is created in a
+  // write transaction after checking, inside it, that nobody else has.
   schema = write([&] {
     const std::optional<OptunaSchema> existing = sqlite::inspect_schema(db, path);
     if (existing) return *existing;
     sqlite::create_schema(db, options.schema());
     return options.schema();
   });
-  retry_on_contention(options.busy_timeout(), path, [&] {
-    // WAL lets readers proceed while one process writes, and makes a commit one
-    // append to the log instead of a rewrite of the pages plus a journal.
-    db.exec("PRAGMA journal_mode = WAL");
-    db.exec(synchronous_pragma(options.synchronous()));
-  });
 }
-
 
 // ---------------------------------------------------------------------------------------
 
