@@ -7,12 +7,16 @@ SQLite::Statement& StatementCache::operator()(const std::string& sql) {
   if (!statement) {
     statement = std::make_unique<SQLite::Statement>(db_, sql);
   } else {
-    // A statement left mid-iteration (an exception, an early break) still holds a read
-    // lock until it is reset.
-    statement->reset();
+    statement->tryReset();  // its last error, if any, was already reported
     statement->clearBindings();
   }
+  in_use_.push_back(statement.get());
   return *statement;
+}
+
+void StatementCache::reset_all_in_use() noexcept {
+  for (SQLite::Statement* statement : in_use_) statement->tryReset();
+  in_use_.clear();
 }
 
 }  // namespace hpo::sqlite

@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
@@ -18,9 +19,15 @@ class StatementCache {
   // The statement for `sql`, reset and with all parameters unbound, ready to bind.
   SQLite::Statement& operator()(const std::string& sql);
 
+  // Resets every statement handed out since the last call. A statement that stopped
+  // on a row keeps its read snapshot open, even past COMMIT, and the connection would
+  // then never see other processes' writes; so each transaction ends with this.
+  void reset_all_in_use() noexcept;
+
  private:
   SQLite::Database& db_;
   std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> statements_;
+  std::vector<SQLite::Statement*> in_use_;
 };
 
 }  // namespace hpo::sqlite

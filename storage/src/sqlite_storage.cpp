@@ -82,11 +82,18 @@ class SqliteStorage::Impl {
   auto transaction(SQLite::TransactionBehavior behavior, F&& body) {
     return retry_on_contention(options.busy_timeout(), path, [&] {
       SQLite::Transaction txn(db, behavior);  // rolls back unless committed
+      // Destroyed before `txn`: statements are reset before a rollback, too.
+      struct ResetStatements {
+        sqlite::StatementCache& cache;
+        ~ResetStatements() { cache.reset_all_in_use(); }
+      } reset{statements};
       if constexpr (std::is_void_v<decltype(body())>) {
         body();
+        statements.reset_all_in_use();
         txn.commit();
       } else {
         auto result = body();
+        statements.reset_all_in_use();
         txn.commit();
         return result;
       }
