@@ -72,6 +72,19 @@ std::vector<Json> as_choices(const Json& v) {
   return std::vector<Json>(v.begin(), v.end());
 }
 
+// Choices are scalars (checked by CategoricalDistribution), so this copies them exactly,
+// non-finite floats included (a round trip through text would turn those into null).
+OrderedJson to_ordered(const Json& scalar) {
+  switch (scalar.type()) {
+    case Json::value_t::boolean: return scalar.get<bool>();
+    case Json::value_t::number_integer: return scalar.get<std::int64_t>();
+    case Json::value_t::number_unsigned: return scalar.get<std::uint64_t>();
+    case Json::value_t::number_float: return scalar.get<double>();
+    case Json::value_t::string: return scalar.get<std::string>();
+    default: return nullptr;
+  }
+}
+
 Distribution from_long_form(const std::string& name, const Json& a) {
   const std::string where = "of class " + name;
   auto low = [&] { return require(a, "low", where); };
@@ -263,7 +276,7 @@ std::string distribution_to_json(const Distribution& d) {
                  },
                  [](const CategoricalDistribution& c) {
                    OrderedJson choices = OrderedJson::array();
-                   for (const auto& choice : c.choices) choices.push_back(OrderedJson::parse(choice.dump()));
+                   for (const auto& choice : c.choices) choices.push_back(to_ordered(choice));
                    return OrderedJson{{"choices", choices}};
                  }},
       d);

@@ -4,37 +4,50 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <utility>
 
 #include "hpo/error.hpp"
 
 namespace hpo {
 namespace {
 
+// Decodes the UTF-8 sequence at s[i] into a code point and its length, rejecting what
+// strict UTF-8 rejects (bad bytes, overlong forms, surrogates, code points past U+10FFFF),
+// so that every string we accept has exactly one escaped form.
+std::pair<std::uint32_t, std::size_t> decode_utf8(std::string_view s, std::size_t i) {
+  auto c = static_cast<unsigned char>(s[i]);
+  if (c < 0x80) return {c, 1};
+  std::size_t len;
+  std::uint32_t cp, min;
+  if ((c & 0xE0) == 0xC0) {
+    len = 2, cp = c & 0x1F, min = 0x80;
+  } else if ((c & 0xF0) == 0xE0) {
+    len = 3, cp = c & 0x0F, min = 0x800;
+  } else if ((c & 0xF8) == 0xF0) {
+    len = 4, cp = c & 0x07, min = 0x10000;
+  } else {
+    throw ValueError("invalid UTF-8 byte in JSON string at offset " + std::to_string(i));
+  }
+  if (i + len > s.size())
+    throw ValueError("truncated UTF-8 sequence in JSON string at offset " + std::to_string(i));
+  for (std::size_t k = 1; k < len; ++k) {
+    auto cc = static_cast<unsigned char>(s[i + k]);
+    if ((cc & 0xC0) != 0x80)
+      throw ValueError("invalid UTF-8 continuation byte in JSON string at offset " + std::to_string(i + k));
+    cp = (cp << 6) | (cc & 0x3F);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp < 0xE000))
+    throw ValueError("invalid UTF-8 sequence (overlong, surrogate or beyond U+10FFFF) in JSON string at offset " +
+                     std::to_string(i));
+  return {cp, len};
+}
+
 void dump_string(const std::string& s, std::string& out) {
   out += '"';
-  // Decode UTF-8 so that non-ASCII code points can be written as \uXXXX (surrogate
-  // pairs above U+FFFF), as Python's json.dumps does with ensure_ascii=True.
+  // Non-ASCII code points are written as \uXXXX (surrogate pairs above U+FFFF), as
+  // Python's json.dumps does with ensure_ascii=True.
   for (std::size_t i = 0; i < s.size();) {
-    auto c = static_cast<unsigned char>(s[i]);
-    std::uint32_t cp = c;
-    std::size_t len = 1;
-    if (c >= 0x80) {
-      if ((c & 0xE0) == 0xC0) {
-        cp = c & 0x1F, len = 2;
-      } else if ((c & 0xF0) == 0xE0) {
-        cp = c & 0x0F, len = 3;
-      } else if ((c & 0xF8) == 0xF0) {
-        cp = c & 0x07, len = 4;
-      } else {
-        throw ValueError("invalid UTF-8 byte in JSON string at offset " + std::to_string(i));
-      }
-      if (i + len > s.size()) throw ValueError("truncated UTF-8 sequence in JSON string");
-      for (std::size_t k = 1; k < len; ++k) {
-        auto cc = static_cast<unsigned char>(s[i + k]);
-        if ((cc & 0xC0) != 0x80) throw ValueError("invalid UTF-8 continuation byte in JSON string");
-        cp = (cp << 6) | (cc & 0x3F);
-      }
-    }
+    auto [cp, len] = decode_utf8(s, i);
     i += len;
     char buf[16];
     switch (cp) {
@@ -47,7 +60,7 @@ void dump_string(const std::string& s, std::string& out) {
       case '\f': out += "\\f"; continue;
       default: break;
     }
-    if (cp >= 0x20 && cp < 0x7F) {
+    if (cp >= 0x20 && cp < 0x80) {
       out += static_cast<char>(cp);
     } else if (cp < 0x10000) {
       std::snprintf(buf, sizeof buf, "\\u%04x", cp);
@@ -235,6 +248,12 @@ class Reader {
         --pos_;
         fail("no raw control character in a string");
       }
+      if (static_cast<unsigned char>(c) >= 0x80) {
+        std::size_t len = decode_utf8(s_, pos_ - 1).second;
+        out.append(s_.substr(pos_ - 1, len));
+        pos_ += len - 1;
+        continue;
+      }
       if (c != '\\') {
         out += c;
         continue;
@@ -261,6 +280,10 @@ class Reader {
             } else {
               pos_ = save;
             }
+          }
+          if (cp >= 0xD800 && cp < 0xE000) {
+            pos_ -= 6;
+            fail("a \\u escape that is not a lone surrogate");
           }
           append_utf8(cp, out);
           break;
