@@ -25,16 +25,15 @@ std::string read_file_contents(const std::filesystem::path& path) {
   }
   std::string contents;
   char buffer[1 << 16];
-  for (;;) {
-    const int n = gzread(file.get(), buffer, sizeof buffer);
-    if (n < 0) {  // also a truncated gzip stream ("unexpected end of file")
-      int code = Z_OK;
-      const char* message = gzerror(file.get(), &code);
-      throw ValueError("cannot read '" + name + "': " +
-                       (code == Z_ERRNO ? std::strerror(errno) : message));
-    }
-    if (n == 0) break;
+  int n = 0;
+  while ((n = gzread(file.get(), buffer, sizeof buffer)) > 0) {
     contents.append(buffer, static_cast<std::size_t>(n));
+  }
+  // A truncated gzip stream ends the reads without -1 but leaves Z_BUF_ERROR behind.
+  int code = Z_OK;
+  const char* message = gzerror(file.get(), &code);
+  if (n < 0 || code != Z_OK) {
+    throw ValueError("cannot read '" + name + "': " + (code == Z_ERRNO ? std::strerror(errno) : message));
   }
   return contents;
 }
