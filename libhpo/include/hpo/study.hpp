@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "hpo/arg.hpp"
+#include "hpo/error.hpp"
 #include "hpo/frozen_trial.hpp"
 #include "hpo/pruner.hpp"
 #include "hpo/sampler.hpp"
