@@ -24,18 +24,22 @@ std::string random_study_name() {
   return name;
 }
 
-// Refreshes a running trial's heartbeat every interval until destroyed.
+// Records a running trial's heartbeat, then refreshes it every interval until destroyed.
+// The first heartbeat is written before the constructor returns, i.e. before the
+// objective starts: a trial without a heartbeat row is never failed as stale, and a
+// first beat left to the thread could lose the race for the storage to the objective's
+// own writes until the trial ended, so a worker killed meanwhile left it RUNNING forever.
 class HeartbeatThread {
  public:
   HeartbeatThread(Storage& storage, std::int64_t trial_id, std::chrono::milliseconds interval)
-      : thread_([this, &storage, trial_id, interval] {
+      : thread_((storage.record_heartbeat(trial_id), [this, &storage, trial_id, interval] {
           std::unique_lock<std::mutex> lock(mutex_);
-          do {
+          while (!cv_.wait_for(lock, interval, [this] { return stopped_; })) {
             lock.unlock();
             storage.record_heartbeat(trial_id);
             lock.lock();
-          } while (!cv_.wait_for(lock, interval, [this] { return stopped_; }));
-        }) {}
+          }
+        })) {}
   ~HeartbeatThread() {
     {
       std::lock_guard<std::mutex> lock(mutex_);
