@@ -1,0 +1,41 @@
+#pragma once
+
+#include <cstdint>
+
+#include <torch/arg.h>
+
+#include "hpo/hypergrad/method.hpp"
+
+namespace hpo::hypergrad {
+
+struct DrMADOptions {
+  // Number of inner steps reversed, from the last one backwards; 0 reverses every step of
+  // the window. Fewer points truncate the reverse pass (cheaper, shorter horizon).
+  TORCH_ARG(int64_t, points) = 0;
+};
+
+// DrMAD (Fu et al. 2016): the exact reverse-mode recursion of SGD with momentum (as in
+// the unrolled method), but instead of storing the trajectory it keeps only w_0 (start of
+// the window) and w_T and evaluates step t at w_0 + (t/T)(w_T − w_0). Memory O(|w|), cost
+// ~2 backward passes per point (g, then Hessian-vector and mixed products together). Each
+// point's Hessian is taken on the next batch of problem.train_loss. Exact when the
+// trajectory really is that straight line. Needs a torch::optim::SGD inner optimizer.
+class DrMAD final : public Method {
+ public:
+  explicit DrMAD(DrMADOptions options = {});
+
+  std::string name() const override { return "drmad"; }
+  Settings settings() const override;
+  void check_inner_optimizer(const torch::optim::Optimizer& inner) const override;
+  void before_inner_step(const InnerStepView& step) override;
+  HyperGradient hypergradient(const HyperStepContext& context) override;
+
+  const DrMADOptions& options() const { return options_; }
+
+ private:
+  DrMADOptions options_;
+  TensorList window_start_;  // w_0
+  int64_t window_steps_ = 0;  // T
+};
+
+}  // namespace hpo::hypergrad

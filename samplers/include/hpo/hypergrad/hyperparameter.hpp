@@ -1,0 +1,51 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <torch/types.h>
+
+namespace hpo::hypergrad {
+
+// A continuous hyperparameter λ of any shape (a scalar, one weight decay per layer or per
+// feature...) that hypergradient methods refine.
+//
+// It is stored in an internal space θ where plain gradient steps make sense: θ = log λ for
+// log-scale hyperparameters (a step then changes λ by a factor, and λ stays positive),
+// θ = λ otherwise. Bounds [low, high] are in the external space of λ.
+//
+// Like torch::Tensor, a Hyperparameter is a handle: copies share the same θ, so the
+// loss closures and the HyperOptimizer can each hold one.
+class Hyperparameter {
+ public:
+  // `initial` holds external values (λ, not θ) and must be a floating-point tensor inside
+  // [low, high]; its dtype and device are kept. Throws hpo::ValueError otherwise.
+  Hyperparameter(std::string name, const torch::Tensor& initial, double low, double high,
+                 bool log = false);
+  // A scalar hyperparameter in float64.
+  Hyperparameter(std::string name, double initial, double low, double high, bool log = false);
+
+  // λ as a differentiable function of θ; use this inside the loss closures.
+  torch::Tensor value() const;
+  // Clamps θ so that λ lies in [low, high] (done after every hyper-step).
+  void project();
+
+  const std::string& name() const { return name_; }
+  // The leaf tensor θ that hypergradients are taken with respect to.
+  const torch::Tensor& internal() const { return theta_; }
+  // The current λ, flattened, as plain numbers (for storing and printing).
+  std::vector<double> values() const;
+  int64_t numel() const { return theta_.numel(); }
+  bool log() const { return log_; }
+  double low() const { return low_; }
+  double high() const { return high_; }
+
+ private:
+  std::string name_;
+  torch::Tensor theta_;
+  double low_;
+  double high_;
+  bool log_;
+};
+
+}  // namespace hpo::hypergrad

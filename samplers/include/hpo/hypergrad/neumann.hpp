@@ -1,0 +1,62 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include <torch/arg.h>
+
+#include "hpo/hypergrad/method.hpp"
+
+namespace hpo::hypergrad {
+
+struct NeumannOptions {
+  // K: q = α Σ_{j=0..K} (I − αH)^j v, i.e. K Hessian-vector products.
+  TORCH_ARG(int64_t, terms) = 20;
+  // α; unset means the inner SGD learning rate, or 1/λ_max for other inner optimizers.
+  TORCH_ARG(std::optional<double>, alpha);
+  // Power-iteration steps for the λ_max(H) estimate, made at the first hyper-step and
+  // again when the series is seen to grow. 0 skips the first-step check.
+  TORCH_ARG(int64_t, power_iterations) = 10;
+  // When α·λ_max ≥ 2 the series diverges: with adapt_alpha, α becomes 1/λ_max (and a
+  // warning is issued); without it a DivergenceError is thrown.
+  TORCH_ARG(bool, adapt_alpha) = true;
+};
+
+// Implicit differentiation with a truncated Neumann series for H⁻¹ (Lorraine et al.
+// 2020). q equals what differentiating K+1 SGD steps of rate α from a stationary point
+// gives, and converges to H⁻¹v iff α·λ_max(H) < 2 for a positive definite H; then no term
+// is longer than v. A term ten times longer than v is taken as divergence: it is counted,
+// λ_max is estimated, and α is adapted (or DivergenceError thrown); if α was not the cause
+// (negative curvature), DivergenceError is thrown. Cost ~K+3 backward passes.
+class Neumann final : public Method {
+ public:
+  explicit Neumann(NeumannOptions options = {});
+
+  std::string name() const override { return "neumann"; }
+  Settings settings() const override;
+  // alpha (in use), lambda_max (last estimate, 0 if none), divergences, alpha_adaptations.
+  Settings diagnostics() const override;
+  HyperGradient hypergradient(const HyperStepContext& context) override;
+
+  const NeumannOptions& options() const { return options_; }
+  // The α of the last hyper-step (0 before the first).
+  double alpha() const { return alpha_; }
+  int64_t divergences() const { return divergences_; }
+
+ private:
+  TensorList solve(TrainingGradient& graph, const TensorList& v,
+                   const torch::optim::Optimizer& inner);
+  void choose_alpha(TrainingGradient& graph, const TensorList& v,
+                    const torch::optim::Optimizer& inner);
+  // Records λ_max; when α·λ_max ≥ 2, adapts α or throws DivergenceError.
+  void check_alpha(double lambda_max, const char* why);
+  int64_t recheck_iterations() const;
+
+  NeumannOptions options_;
+  double alpha_ = 0;
+  double lambda_max_ = 0;
+  int64_t divergences_ = 0;
+  int64_t alpha_adaptations_ = 0;
+};
+
+}  // namespace hpo::hypergrad
