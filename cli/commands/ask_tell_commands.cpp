@@ -35,11 +35,24 @@ SearchSpace parse_search_space(const std::string& text) {
   return space;
 }
 
+// The storage checks a parameter against the distribution its name has in the study only
+// once ask() has created the trial, which would leave a RUNNING trial behind; checking
+// first keeps the database untouched by a conflicting --search-space.
+void check_against_study(const Study& study, const SearchSpace& space) {
+  for (const FrozenTrial& trial : study.trials()) {
+    for (const auto& [name, distribution] : trial.distributions) {
+      const auto asked = space.find(name);
+      if (asked != space.end()) check_distribution_compatibility(name, distribution, asked->second);
+    }
+  }
+}
+
 int ask_command(const Invocation& call) {
   const std::string search_space_text =
       call.options.count("search-space") ? call.options["search-space"].as<std::string>() : "{}";
   const SearchSpace space = parse_search_space(search_space_text);
   Study study = load_cli_study(call.global);
+  check_against_study(study, space);
   const Trial trial = study.ask(space);
   call.console.info("Asked trial " + std::to_string(trial.number()) + " of study '" +
                     study.study_name() + "'.");
