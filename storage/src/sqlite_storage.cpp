@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <type_traits>
@@ -300,18 +301,30 @@ class SqliteStorage::Impl {
     return unfinished;
   }
 
-  // Calls `visit` with every trial of the study (cached finished ones by reference, no
-  // copies) in number order, after a refresh.
+  // Calls `visit` in number order with every trial of the study in `states` (all when
+  // unset), after a refresh. Cached trials are passed by reference, not copied, and are
+  // not even walked when only unfinished states are asked for: asking for the WAITING
+  // trials of a study of 10,000 finished ones (every ask does) costs nothing.
   template <class Visit>
-  void for_each_trial(std::int64_t study_id, Visit&& visit) {
+  void for_each_trial(std::int64_t study_id, const std::optional<std::vector<TrialState>>& states,
+                      Visit&& visit) {
+    auto selected = [&](const FrozenTrial& t) {
+      return !states || std::find(states->begin(), states->end(), t.state) != states->end();
+    };
     std::vector<FrozenTrial> unfinished = refresh(study_id);
-    const StudyCache& cache = studies[study_id];
     auto pending = unfinished.begin();
-    for (const auto& [trial_id, trial] : cache.finished) {
-      for (; pending != unfinished.end() && pending->trial_id < trial_id; ++pending) visit(*pending);
-      visit(trial);
+    auto visit_pending_before = [&](std::int64_t trial_id) {
+      for (; pending != unfinished.end() && pending->trial_id < trial_id; ++pending) {
+        if (selected(*pending)) visit(*pending);
+      }
+    };
+    if (!states || std::any_of(states->begin(), states->end(), is_finished)) {
+      for (const auto& [trial_id, trial] : studies[study_id].finished) {
+        visit_pending_before(trial_id);
+        if (selected(trial)) visit(trial);
+      }
     }
-    for (; pending != unfinished.end(); ++pending) visit(*pending);
+    visit_pending_before(std::numeric_limits<std::int64_t>::max());
   }
 
   void forget_study(std::int64_t study_id) {
@@ -667,9 +680,7 @@ std::vector<FrozenTrial> SqliteStorage::get_all_trials(
     std::int64_t study_id, const std::optional<std::vector<TrialState>>& states) {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   std::vector<FrozenTrial> trials;
-  impl_->for_each_trial(study_id, [&](const FrozenTrial& trial) {
-    if (!states || std::count(states->begin(), states->end(), trial.state)) trials.push_back(trial);
-  });
+  impl_->for_each_trial(study_id, states, [&](const FrozenTrial& trial) { trials.push_back(trial); });
   return trials;
 }
 
@@ -677,9 +688,7 @@ int SqliteStorage::get_n_trials(std::int64_t study_id,
                                 const std::optional<std::vector<TrialState>>& states) {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   int n = 0;
-  impl_->for_each_trial(study_id, [&](const FrozenTrial& trial) {
-    if (!states || std::count(states->begin(), states->end(), trial.state)) ++n;
-  });
+  impl_->for_each_trial(study_id, states, [&](const FrozenTrial&) { ++n; });
   return n;
 }
 
