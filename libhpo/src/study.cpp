@@ -217,6 +217,9 @@ FrozenTrial Study::run_one_trial(const MultiObjective& objective, const Optimize
       values = objective(trial);
     } catch (const TrialPruned&) {
       state = TrialState::Pruned;
+    } catch (const TrialFailed& e) {
+      state = TrialState::Fail;
+      reason = e.what();
     } catch (const std::exception& e) {
       state = TrialState::Fail;
       reason = std::string(e.what());

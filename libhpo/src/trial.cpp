@@ -45,6 +45,18 @@ double Trial::suggest(const std::string& name, const Distribution& distribution)
   return internal;
 }
 
+void Trial::update_param(const std::string& name, double internal) {
+  auto known = cache_.distributions.find(name);
+  if (known == cache_.distributions.end())
+    throw ValueError("trial " + std::to_string(number_) + " has no parameter '" + name +
+                     "' to update, expected one suggested earlier");
+  if (!contains(known->second, internal))
+    throw ValueError("value " + dump_json(Json(internal)) + " for parameter '" + name +
+                     "' lies outside " + distribution_to_json(known->second));
+  study_->storage()->set_trial_param(trial_id_, name, internal, known->second);
+  cache_.params[name] = to_external(known->second, internal);
+}
+
 double Trial::suggest_float(const std::string& name, double low, double high, bool log,
                             std::optional<double> step) {
   return suggest(name, FloatDistribution(low, high, log, step));

@@ -140,6 +140,33 @@ TEST(Study, OptimizeWithCallbacksCatchAndTimeout) {
   EXPECT_EQ(study.trials().size(), before + 1);
 }
 
+TEST(Study, TrialFailedFailsTheTrialButNotTheLoop) {
+  Study study = create_study(memory(), named("s"));
+  study.optimize(
+      [](Trial& t) -> double {
+        if (t.number() == 1) throw TrialFailed("hypergradient diverged at step 3");
+        return 1.0;
+      },
+      OptimizeOptions().n_trials(3));
+  auto trials = study.trials();
+  ASSERT_EQ(trials.size(), 3u);
+  EXPECT_EQ(trials[1].state, TrialState::Fail);
+  EXPECT_EQ(trials[1].system_attrs.at("fail_reason"), "hypergradient diverged at step 3");
+  EXPECT_EQ(trials[2].state, TrialState::Complete);
+}
+
+TEST(Study, UpdateParamReplacesASuggestedValueWithinItsDistribution) {
+  Study study = create_study(memory(), named("s"));
+  Trial t = study.ask();
+  t.suggest_float("wd", 1e-4, 1.0, true);
+  t.update_param("wd", 0.5);
+  EXPECT_EQ(t.params().at("wd"), 0.5);
+  EXPECT_THROW(t.update_param("wd", 2.0), ValueError);
+  EXPECT_THROW(t.update_param("missing", 0.5), ValueError);
+  study.tell(t, 1.0);
+  EXPECT_EQ(study.best_params().at("wd"), 0.5);
+}
+
 TEST(Study, PrunedAndNaNTrialsInOptimize) {
   Study study = create_study(memory(), named("s").pruner(std::make_shared<MedianPruner>(
                                                      PercentilePrunerOptions().n_startup_trials(2))));

@@ -49,4 +49,12 @@ class TrialPruned : public Error {
   using Error::Error;
 };
 
+// Thrown by an objective (or by what it calls) to end its trial as FAIL, with what() as
+// the recorded reason, while optimize() goes on with the next trial: the trial's
+// configuration failed (a diverging hypergradient, say), not the program.
+class TrialFailed : public Error {
+ public:
+  using Error::Error;
+};
+
 }  // namespace hpo

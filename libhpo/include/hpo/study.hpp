@@ -43,7 +43,8 @@ struct OptimizeOptions {
   // Stop starting new trials after this long.
   HPO_ARG(std::optional<std::chrono::duration<double>>, timeout);
   // Exceptions for which this returns true fail their trial and the loop goes on; any
-  // other exception fails its trial and is rethrown. hpo::TrialPruned always prunes.
+  // other exception fails its trial and is rethrown. hpo::TrialPruned always prunes;
+  // hpo::TrialFailed always fails the trial without stopping the loop.
   HPO_ARG(std::function<bool(const std::exception&)>, catch_if);
   // Called after each trial finishes, with its final state.
   HPO_ARG(std::vector<StudyCallback>, callbacks);

@@ -32,6 +32,10 @@ class Trial {
   // Suggests from any distribution and returns the internal representation: the hook
   // that samplers extending trials (the hybrid sampler) build on.
   double suggest(const std::string& name, const Distribution& distribution);
+  // Replaces the value of a parameter suggested earlier in this trial (the hybrid sampler
+  // stores refined values this way). Throws hpo::ValueError when `name` was not suggested
+  // or `internal` lies outside its distribution.
+  void update_param(const std::string& name, double internal);
 
   // Records an intermediate objective value; a step already reported keeps its value.
   void report(double value, std::int64_t step);
