@@ -261,9 +261,15 @@ class SqliteStorage::Impl {
   // finished, in runs of adjacent trials (typically: the few trials other workers are
   // running, and the trials created since the last call).
   std::vector<FrozenTrial> refresh(std::int64_t study_id) {
-    StudyCache& cache = studies[study_id];
+    const auto [entry, created] = studies.try_emplace(study_id);
+    StudyCache& cache = entry->second;
     std::vector<FrozenTrial> fresh = read([&] {
-      require_study(study_id);
+      try {
+        require_study(study_id);
+      } catch (const NotFoundError&) {
+        if (created) studies.erase(entry);  // no cache for a study that does not exist
+        throw;
+      }
       std::vector<FrozenTrial> rows = reader.read_rows(study_id, cache.watermark);
       std::vector<FrozenTrial> unseen;
       std::size_t run_begin = 0;
@@ -723,11 +729,14 @@ std::optional<std::chrono::milliseconds> SqliteStorage::heartbeat_interval() con
 
 void SqliteStorage::record_heartbeat(std::int64_t trial_id) {
   std::lock_guard<std::mutex> lock(impl_->mutex);
+  // Runs on the optimize loop's heartbeat thread, where an exception would end the
+  // program: a trial that another worker has meanwhile failed (or deleted) is no error
+  // here, its heartbeat is simply not needed any more.
   impl_->write([&] {
-    impl_->updatable_trial(trial_id);
     SQLite::Statement& q = impl_->statements(
-        std::string("INSERT INTO trial_heartbeats (trial_id, heartbeat) VALUES (?, ") +
-        sqlite::kSqlUtcNow + ") ON CONFLICT (trial_id) DO UPDATE SET heartbeat = excluded.heartbeat");
+        std::string("INSERT INTO trial_heartbeats (trial_id, heartbeat) SELECT trial_id, ") +
+        sqlite::kSqlUtcNow + " FROM trials WHERE trial_id = ? AND state = 'RUNNING' " +
+        "ON CONFLICT (trial_id) DO UPDATE SET heartbeat = excluded.heartbeat");
     q.bind(1, static_cast<std::int64_t>(trial_id));
     q.exec();
   });
