@@ -48,10 +48,23 @@ TimePoint parse_datetime(std::string_view text) {
     throw StorageError("cannot read the datetime '" + s +
                        "'; expected the form YYYY-MM-DD HH:MM:SS.ffffff");
   }
-  local.tm_year -= 1900;
-  local.tm_mon -= 1;
-  local.tm_isdst = -1;  // naive local time: let the C library decide daylight saving
-  const std::time_t t = std::mktime(&local);
+  // mktime re-reads the time zone (a stat of /etc/localtime) on every call, which
+  // dominated loading a large study; trials of one study mostly share their hour, and
+  // the UTC offset only changes on (at most) hour boundaries in practice.
+  thread_local std::string cached_hour;
+  thread_local std::time_t cached_hour_start = 0;
+  const std::string hour = s.substr(0, 13);  // "YYYY-MM-DD HH"
+  if (hour != cached_hour) {
+    std::tm start = local;
+    start.tm_year -= 1900;
+    start.tm_mon -= 1;
+    start.tm_min = 0;
+    start.tm_sec = 0;
+    start.tm_isdst = -1;  // naive local time: let the C library decide daylight saving
+    cached_hour_start = std::mktime(&start);
+    cached_hour = hour;
+  }
+  const std::time_t t = cached_hour_start + local.tm_min * 60 + local.tm_sec;
   return Clock::from_time_t(t) + std::chrono::microseconds(micros);
 }
 

@@ -256,13 +256,17 @@ class SqliteStorage::Impl {
     });
   }
 
-  // Brings the study's cache up to date and returns its unfinished trials. Reads the
-  // rows of trials above the watermark, then the details of those not cached as
-  // finished, in runs of adjacent trials (typically: the few trials other workers are
-  // running, and the trials created since the last call).
-  std::vector<FrozenTrial> refresh(std::int64_t study_id) {
+  // Brings the study's cache up to date and returns its unfinished trials that are in
+  // `states` (all when unset). Reads the `trials` rows above the watermark, then the
+  // details of the trials that are finished but not cached yet or unfinished and asked
+  // for, in runs of adjacent trials (typically: the trials other workers are running,
+  // and those created since the last call). So asking for the WAITING trials reads no
+  // details of the RUNNING ones, however many crashed workers left behind.
+  std::vector<FrozenTrial> refresh(std::int64_t study_id,
+                                   const std::optional<std::vector<TrialState>>& states) {
     const auto [entry, created] = studies.try_emplace(study_id);
     StudyCache& cache = entry->second;
+    std::int64_t first_unfinished = std::numeric_limits<std::int64_t>::max();
     std::vector<FrozenTrial> fresh = read([&] {
       try {
         require_study(study_id);
@@ -271,18 +275,20 @@ class SqliteStorage::Impl {
         throw;
       }
       std::vector<FrozenTrial> rows = reader.read_rows(study_id, cache.watermark);
-      std::vector<FrozenTrial> unseen;
+      std::vector<FrozenTrial> wanted;
       std::size_t run_begin = 0;
       for (FrozenTrial& row : rows) {
-        if (cache.finished.count(row.trial_id)) {
-          reader.read_details(unseen, run_begin, unseen.size());
-          run_begin = unseen.size();
+        const bool finished = is_finished(row.state);
+        if (!finished) first_unfinished = std::min(first_unfinished, row.trial_id);
+        if (finished ? cache.finished.count(row.trial_id) == 0 : in_states(row, states)) {
+          wanted.push_back(std::move(row));
         } else {
-          unseen.push_back(std::move(row));
+          reader.read_details(wanted, run_begin, wanted.size());
+          run_begin = wanted.size();
         }
       }
-      reader.read_details(unseen, run_begin, unseen.size());
-      return unseen;
+      reader.read_details(wanted, run_begin, wanted.size());
+      return wanted;
     });
 
     std::vector<FrozenTrial> unfinished;
@@ -298,13 +304,15 @@ class SqliteStorage::Impl {
       }
     }
     // Every trial below the first unfinished one is final and cached.
-    const std::int64_t first_unfinished =
-        unfinished.empty() ? std::numeric_limits<std::int64_t>::max() : unfinished.front().trial_id;
     for (auto it = cache.finished.upper_bound(cache.watermark);
          it != cache.finished.end() && it->first < first_unfinished; ++it) {
       cache.watermark = it->first;
     }
     return unfinished;
+  }
+
+  static bool in_states(const FrozenTrial& t, const std::optional<std::vector<TrialState>>& states) {
+    return !states || std::find(states->begin(), states->end(), t.state) != states->end();
   }
 
   // Calls `visit` in number order with every trial of the study in `states` (all when
@@ -314,20 +322,15 @@ class SqliteStorage::Impl {
   template <class Visit>
   void for_each_trial(std::int64_t study_id, const std::optional<std::vector<TrialState>>& states,
                       Visit&& visit) {
-    auto selected = [&](const FrozenTrial& t) {
-      return !states || std::find(states->begin(), states->end(), t.state) != states->end();
-    };
-    std::vector<FrozenTrial> unfinished = refresh(study_id);
+    std::vector<FrozenTrial> unfinished = refresh(study_id, states);
     auto pending = unfinished.begin();
     auto visit_pending_before = [&](std::int64_t trial_id) {
-      for (; pending != unfinished.end() && pending->trial_id < trial_id; ++pending) {
-        if (selected(*pending)) visit(*pending);
-      }
+      for (; pending != unfinished.end() && pending->trial_id < trial_id; ++pending) visit(*pending);
     };
     if (!states || std::any_of(states->begin(), states->end(), is_finished)) {
       for (const auto& [trial_id, trial] : studies[study_id].finished) {
         visit_pending_before(trial_id);
-        if (selected(trial)) visit(trial);
+        if (in_states(trial, states)) visit(trial);
       }
     }
     visit_pending_before(std::numeric_limits<std::int64_t>::max());
@@ -709,7 +712,7 @@ FrozenTrial SqliteStorage::get_best_trial(std::int64_t study_id) {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   const FrozenTrial* best = nullptr;
   // COMPLETE trials are finished, so they are all in the cache: compare without copying.
-  impl_->refresh(study_id);
+  impl_->refresh(study_id, std::vector<TrialState>{TrialState::Complete});
   for (const auto& entry : impl_->studies[study_id].finished) {
     const FrozenTrial& trial = entry.second;
     if (trial.state != TrialState::Complete || trial.values.size() != 1) continue;
