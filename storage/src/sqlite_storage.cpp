@@ -33,6 +33,12 @@ const char* synchronous_pragma(SqliteSynchronous mode) {
   return "PRAGMA synchronous = NORMAL";
 }
 
+// SQLite takes the busy timeout as an int of milliseconds.
+int busy_timeout_ms(std::chrono::milliseconds budget) {
+  return static_cast<int>(std::min<std::chrono::milliseconds::rep>(
+      budget.count(), std::numeric_limits<int>::max()));
+}
+
 // Validates an existing file without writing to it: the header check reads bytes, the
 // schema check runs on a read-only connection. Only then may a read-write connection
 // (which switches the file to WAL) touch it.
@@ -41,7 +47,7 @@ void check_existing_file(const std::string& path, std::chrono::milliseconds budg
   std::error_code ec;
   if (!std::filesystem::exists(path, ec) || std::filesystem::file_size(path, ec) == 0) return;
   retry_on_contention(budget, path, [&] {
-    SQLite::Database db(path, SQLite::OPEN_READONLY, static_cast<int>(budget.count()));
+    SQLite::Database db(path, SQLite::OPEN_READONLY, busy_timeout_ms(budget));
     sqlite::inspect_schema(db, path);
   });
 }
@@ -49,7 +55,7 @@ void check_existing_file(const std::string& path, std::chrono::milliseconds budg
 SQLite::Database open_read_write(const std::string& path, std::chrono::milliseconds budget) {
   try {
     return SQLite::Database(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
-                            static_cast<int>(budget.count()));
+                            busy_timeout_ms(budget));
   } catch (const SQLite::Exception& e) {
     throw StorageError("cannot open the SQLite database '" + path + "': " + e.what());
   }
@@ -101,11 +107,11 @@ class SqliteStorage::Impl {
     });
   }
 
-  template <class Key>
-  static void bind_stored(SQLite::Statement& q, std::int64_t trial_id, Key key,
+  // Binds (trial_id, objective or step, value, value type) of the two float tables.
+  static void bind_stored(SQLite::Statement& q, std::int64_t trial_id, std::int64_t key,
                           const sqlite::StoredFloat& stored) {
-    q.bind(1, static_cast<std::int64_t>(trial_id));
-    q.bind(2, static_cast<std::int64_t>(key));
+    q.bind(1, trial_id);
+    q.bind(2, key);
     if (stored.value) {
       q.bind(3, *stored.value);
     } else {
@@ -129,7 +135,7 @@ class SqliteStorage::Impl {
 
   void require_study(std::int64_t study_id) {
     SQLite::Statement& q = statements("SELECT 1 FROM studies WHERE study_id = ?");
-    q.bind(1, static_cast<std::int64_t>(study_id));
+    q.bind(1, study_id);
     if (!q.executeStep()) throw NotFoundError("no study with id " + std::to_string(study_id));
   }
 
@@ -141,7 +147,7 @@ class SqliteStorage::Impl {
   TrialRef updatable_trial(std::int64_t trial_id) {
     SQLite::Statement& q =
         statements("SELECT study_id, state, number FROM trials WHERE trial_id = ?");
-    q.bind(1, static_cast<std::int64_t>(trial_id));
+    q.bind(1, trial_id);
     if (!q.executeStep()) throw NotFoundError("no trial with id " + std::to_string(trial_id));
     const TrialRef ref{q.getColumn(0).getInt64(), trial_state_from_string(q.getColumn(1).getString())};
     if (is_finished(ref.state)) {
@@ -166,7 +172,7 @@ class SqliteStorage::Impl {
     SQLite::Statement& q = statements(
         "SELECT p.distribution_json FROM trial_params p JOIN trials t "
         "ON t.trial_id = p.trial_id WHERE t.study_id = ? AND p.param_name = ? LIMIT 1");
-    q.bind(1, static_cast<std::int64_t>(study_id));
+    q.bind(1, study_id);
     q.bind(2, name);
     if (q.executeStep()) {
       check_distribution_compatibility(name, distribution_from_json(q.getColumn(0).getString()),
@@ -185,7 +191,7 @@ class SqliteStorage::Impl {
         "INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) "
         "VALUES (?, ?, ?, ?) ON CONFLICT (trial_id, param_name) DO UPDATE SET "
         "param_value = excluded.param_value, distribution_json = excluded.distribution_json");
-    q.bind(1, static_cast<std::int64_t>(trial_id));
+    q.bind(1, trial_id);
     q.bind(2, name);
     q.bind(3, internal_value);
     q.bind(4, distribution_to_json(distribution));
@@ -220,7 +226,7 @@ class SqliteStorage::Impl {
     SQLite::Statement& q = statements(
         "INSERT INTO " + table + " (" + owner_column + ", \"key\", value_json) VALUES (?, ?, ?) "
         "ON CONFLICT (" + owner_column + ", \"key\") DO UPDATE SET value_json = excluded.value_json");
-    q.bind(1, static_cast<std::int64_t>(owner_id));
+    q.bind(1, owner_id);
     q.bind(2, key);
     q.bind(3, dump_json(value));
     q.exec();
@@ -231,7 +237,7 @@ class SqliteStorage::Impl {
       require_study(study_id);
       SQLite::Statement& q =
           statements("SELECT \"key\", value_json FROM " + table + " WHERE study_id = ?");
-      q.bind(1, static_cast<std::int64_t>(study_id));
+      q.bind(1, study_id);
       AttrMap attrs;
       while (q.executeStep()) {
         attrs[q.getColumn(0).getString()] = parse_json(q.getColumn(1).getString());
@@ -342,9 +348,7 @@ class SqliteStorage::Impl {
     for (const auto& entry : it->second.finished) finished_trial_study.erase(entry.first);
     studies.erase(it);
   }
-
 };
-
 
 SqliteStorage::Impl::Impl(const std::string& path_, const SqliteStorageOptions& options_)
     : path(path_),
@@ -399,7 +403,7 @@ std::int64_t SqliteStorage::create_new_study(const std::vector<StudyDirection>& 
       SQLite::Statement& direction = impl_->statements(
           "INSERT INTO study_directions (direction, study_id, objective) VALUES (?, ?, ?)");
       direction.bind(1, to_string(directions[objective]));
-      direction.bind(2, static_cast<std::int64_t>(study_id));
+      direction.bind(2, study_id);
       direction.bind(3, static_cast<std::int64_t>(objective));
       direction.exec();
     }
@@ -418,14 +422,14 @@ void SqliteStorage::delete_study(std::int64_t study_id) {
       SQLite::Statement& q = impl_->statements(
           std::string("DELETE FROM ") + table +
           " WHERE trial_id IN (SELECT trial_id FROM trials WHERE study_id = ?)");
-      q.bind(1, static_cast<std::int64_t>(study_id));
+      q.bind(1, study_id);
       q.exec();
     }
     for (const char* table : {"trials", "study_user_attributes", "study_system_attributes",
                               "study_directions", "studies"}) {
       SQLite::Statement& q =
           impl_->statements(std::string("DELETE FROM ") + table + " WHERE study_id = ?");
-      q.bind(1, static_cast<std::int64_t>(study_id));
+      q.bind(1, study_id);
       q.exec();
     }
   });
@@ -458,7 +462,7 @@ std::string SqliteStorage::get_study_name_from_id(std::int64_t study_id) {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   return impl_->read([&] {
     SQLite::Statement& q = impl_->statements("SELECT study_name FROM studies WHERE study_id = ?");
-    q.bind(1, static_cast<std::int64_t>(study_id));
+    q.bind(1, study_id);
     if (!q.executeStep()) throw NotFoundError("no study with id " + std::to_string(study_id));
     return q.getColumn(0).getString();
   });
@@ -470,7 +474,7 @@ std::vector<StudyDirection> SqliteStorage::get_study_directions(std::int64_t stu
     impl_->require_study(study_id);
     SQLite::Statement& q = impl_->statements(
         "SELECT direction FROM study_directions WHERE study_id = ? ORDER BY objective");
-    q.bind(1, static_cast<std::int64_t>(study_id));
+    q.bind(1, study_id);
     std::vector<StudyDirection> directions;
     while (q.executeStep()) directions.push_back(study_direction_from_string(q.getColumn(0).getString()));
     return directions;
@@ -540,14 +544,14 @@ std::int64_t SqliteStorage::create_new_trial(std::int64_t study_id,
     // counting the study's trials.)
     SQLite::Statement& last = s.statements(
         "SELECT number FROM trials WHERE study_id = ? ORDER BY trial_id DESC LIMIT 1");
-    last.bind(1, static_cast<std::int64_t>(study_id));
+    last.bind(1, study_id);
     const std::int64_t number = last.executeStep() ? last.getColumn(0).getInt64() + 1 : 0;
 
     SQLite::Statement& insert = s.statements(
         "INSERT INTO trials (number, study_id, state, datetime_start, datetime_complete) "
         "VALUES (?, ?, ?, ?, ?)");
-    insert.bind(1, static_cast<std::int64_t>(number));
-    insert.bind(2, static_cast<std::int64_t>(study_id));
+    insert.bind(1, number);
+    insert.bind(2, study_id);
     insert.bind(3, to_string(template_trial ? template_trial->state : TrialState::Running));
     const std::optional<TimePoint> start =
         template_trial ? template_trial->datetime_start : std::optional<TimePoint>(Clock::now());
@@ -609,7 +613,7 @@ std::int64_t SqliteStorage::get_trial_id_from_study_id_trial_number(std::int64_t
   return impl_->read([&] {
     SQLite::Statement& q =
         impl_->statements("SELECT trial_id FROM trials WHERE study_id = ? AND number = ?");
-    q.bind(1, static_cast<std::int64_t>(study_id));
+    q.bind(1, study_id);
     q.bind(2, trial_number);
     if (!q.executeStep()) {
       throw NotFoundError("no trial number " + std::to_string(trial_number) +
@@ -636,7 +640,7 @@ bool SqliteStorage::set_trial_state_values(std::int64_t trial_id, TrialState sta
     update.bind(1, to_string(state));
     if (state == TrialState::Running) update.bind(2, now);
     if (is_finished(state)) update.bind(3, now);
-    update.bind(4, static_cast<std::int64_t>(trial_id));
+    update.bind(4, trial_id);
     update.exec();
     return true;
   });
@@ -740,7 +744,7 @@ void SqliteStorage::record_heartbeat(std::int64_t trial_id) {
         std::string("INSERT INTO trial_heartbeats (trial_id, heartbeat) SELECT trial_id, ") +
         sqlite::kSqlUtcNow + " FROM trials WHERE trial_id = ? AND state = 'RUNNING' " +
         "ON CONFLICT (trial_id) DO UPDATE SET heartbeat = excluded.heartbeat");
-    q.bind(1, static_cast<std::int64_t>(trial_id));
+    q.bind(1, trial_id);
     q.exec();
   });
 }
@@ -757,7 +761,7 @@ std::vector<std::int64_t> SqliteStorage::get_stale_trial_ids(std::int64_t study_
         "SELECT t.trial_id FROM trials t JOIN trial_heartbeats h ON h.trial_id = t.trial_id "
         "WHERE t.study_id = ? AND t.state = 'RUNNING' "
         "AND (julianday('now') - julianday(h.heartbeat)) * 86400000.0 > ? ORDER BY t.trial_id");
-    q.bind(1, static_cast<std::int64_t>(study_id));
+    q.bind(1, study_id);
     q.bind(2, static_cast<double>(grace.count()));
     std::vector<std::int64_t> stale;
     while (q.executeStep()) stale.push_back(q.getColumn(0).getInt64());

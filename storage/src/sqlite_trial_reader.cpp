@@ -38,8 +38,8 @@ std::vector<FrozenTrial> TrialReader::read_rows(std::int64_t study_id, std::int6
   // when the file has no index on trials.study_id (revision v3.0.0.d).
   SQLite::Statement& rows = statements_(std::string(kRowColumns) +
                                         "WHERE trial_id > ? AND study_id = ? ORDER BY trial_id");
-  rows.bind(1, static_cast<std::int64_t>(after_trial_id));
-  rows.bind(2, static_cast<std::int64_t>(study_id));
+  rows.bind(1, after_trial_id);
+  rows.bind(2, study_id);
   std::vector<FrozenTrial> trials;
   while (rows.executeStep()) trials.push_back(trial_from_row(rows));
   return trials;
@@ -48,7 +48,7 @@ std::vector<FrozenTrial> TrialReader::read_rows(std::int64_t study_id, std::int6
 std::optional<std::pair<FrozenTrial, std::int64_t>> TrialReader::read_row(std::int64_t trial_id) {
   SQLite::Statement& row =
       statements_(std::string(kRowColumns) + "WHERE trial_id = ?");
-  row.bind(1, static_cast<std::int64_t>(trial_id));
+  row.bind(1, trial_id);
   if (!row.executeStep()) return std::nullopt;
   return std::make_pair(trial_from_row(row), row.getColumn(5).getInt64());
 }
@@ -69,8 +69,8 @@ void TrialReader::read_details(std::vector<FrozenTrial>& trials, std::size_t beg
   // of a wanted trial to `apply`.
   auto for_each_row = [&](const std::string& sql, auto&& apply) {
     SQLite::Statement& rows = statements_(sql + " WHERE trial_id BETWEEN ? AND ?");
-    rows.bind(1, static_cast<std::int64_t>(low));
-    rows.bind(2, static_cast<std::int64_t>(high));
+    rows.bind(1, low);
+    rows.bind(2, high);
     while (rows.executeStep()) {
       if (FrozenTrial* trial = find(rows.getColumn(0).getInt64())) apply(*trial, rows);
     }
