@@ -60,6 +60,7 @@ double optuna_rate(int n, const std::string& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // each figure shows as soon as it is measured
   int n = 2000;
   int optuna_n = 2000;
   bool with_optuna = true;
