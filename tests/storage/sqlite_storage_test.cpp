@@ -214,6 +214,33 @@ TEST_F(SqliteStorageTest, FinishedTrialsAreCachedAndOnlyChangesAreRead) {
   EXPECT_EQ(storage.get_all_trials(s)[1].state, TrialState::Fail);
 }
 
+TEST_F(SqliteStorageTest, WaitsForAnotherWritersLockInsteadOfFailing) {
+  using std::chrono::milliseconds;
+  SqliteStorage storage(db);
+  SQLite::Database other(db, SQLite::OPEN_READWRITE);
+  other.exec("BEGIN IMMEDIATE");  // another process holds the write lock for a while
+  std::thread release([&] {
+    std::this_thread::sleep_for(milliseconds(300));
+    other.exec("COMMIT");
+  });
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_NO_THROW(storage.create_new_study({StudyDirection::Minimize}, "patient"));
+  EXPECT_GE(std::chrono::steady_clock::now() - start, milliseconds(250));
+  release.join();
+
+  // Past the budget the caller gets hpo::StorageError, not SQLite's exception.
+  SqliteStorage hasty(db, SqliteStorageOptions().busy_timeout(milliseconds(100)));
+  other.exec("BEGIN IMMEDIATE");
+  try {
+    hasty.create_new_study({StudyDirection::Minimize}, "hasty");
+    ADD_FAILURE() << "wrote through another writer's lock";
+  } catch (const StorageError& e) {
+    EXPECT_NE(std::string(e.what()).find("locked"), std::string::npos) << e.what();
+  }
+  other.exec("ROLLBACK");
+  EXPECT_THROW(storage.get_study_id_from_name("hasty"), NotFoundError);
+}
+
 TEST_F(SqliteStorageTest, HeartbeatsMarkStaleRunningTrials) {
   using std::chrono::milliseconds;
   SqliteStorage storage(db, SqliteStorageOptions().heartbeat_interval(milliseconds(50)));
