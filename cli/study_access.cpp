@@ -19,13 +19,14 @@ std::filesystem::path sqlite_file(const std::string& url) {
 
 }  // namespace
 
-std::shared_ptr<Storage> open_cli_storage(const GlobalOptions& global, MissingDatabase missing) {
+std::shared_ptr<Storage> open_cli_storage(const GlobalOptions& global, MissingDatabase missing,
+                                          const SqliteStorageOptions& sqlite_options) {
   const std::filesystem::path file = sqlite_file(global.storage_url);
   if (missing == MissingDatabase::Refuse && !file.empty() && !std::filesystem::exists(file)) {
     throw NotFoundError("no study database at '" + file.string() + "' (--storage " +
                         global.storage_url + ")");
   }
-  return open_storage(global.storage_url);
+  return open_storage(global.storage_url, sqlite_options);
 }
 
 Study load_cli_study(const GlobalOptions& global) {

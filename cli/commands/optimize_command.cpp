@@ -1,0 +1,251 @@
+// optimize: run a built-in task on the user's data, one trial per hyperparameter draw,
+// stored in the study database; rerunning the same command resumes the study.
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "command.hpp"
+#include "data/load_dataset.hpp"
+#include "data/split.hpp"
+#include "hpo/error.hpp"
+#include "hpo/random_sampler.hpp"
+#include "hpo/storage/sqlite_storage.hpp"
+#include "hpo/study.hpp"
+#include "interrupt.hpp"
+#include "progress.hpp"
+#include "records.hpp"
+#include "study_access.hpp"
+#include "tasks/task.hpp"
+#include "trial_records.hpp"
+
+namespace po = boost::program_options;
+
+namespace hpo::cli {
+
+namespace {
+
+// A trial that a dead worker left RUNNING is failed by the next run after this long.
+constexpr std::chrono::seconds kHeartbeatInterval{30};
+// The best trial's parameters shown at the end; the rest are left to `hpo best-trial`.
+constexpr std::size_t kParamsShown = 16;
+
+struct OptimizeRequest {
+  std::string task;
+  std::filesystem::path data;
+  std::optional<std::string> target;
+  SplitOptions split;
+  TrainingSettings training;
+  std::optional<int> n_trials;
+  std::optional<std::chrono::duration<double>> timeout;
+};
+
+// `data/digits.csv.gz` → "digits", `/usr/share/datasets/fashion-mnist` → "fashion-mnist".
+std::string data_stem(const std::filesystem::path& data) {
+  std::filesystem::path name = data.lexically_normal().filename();
+  if (name.empty()) name = data.lexically_normal().parent_path().filename();
+  if (name.extension() == ".gz") name = name.stem();
+  return name.stem().string();
+}
+
+template <typename T>
+std::optional<T> optional_option(const po::variables_map& options, const std::string& name) {
+  return options.count(name) ? std::optional<T>(options[name].as<T>()) : std::nullopt;
+}
+
+// Everything about the request that can be checked without reading data or the database.
+OptimizeRequest read_request(const po::variables_map& options) {
+  OptimizeRequest request;
+  request.task = options["task"].as<std::string>();
+  const std::vector<std::string>& tasks = task_names();
+  if (std::find(tasks.begin(), tasks.end(), request.task) == tasks.end()) {
+    throw ValueError("--task must be ridge, logistic or mlp, got '" + request.task + "'");
+  }
+  const std::string sampler = options["sampler"].as<std::string>();
+  if (sampler == "hybrid") {
+    throw ValueError("--sampler hybrid is not available in this build yet; use --sampler random");
+  }
+  if (sampler != "random") throw ValueError("--sampler must be random or hybrid, got '" + sampler + "'");
+  for (const char* hybrid_only : {"method", "hyper-steps"}) {
+    if (options.count(hybrid_only)) {
+      throw ValueError(std::string("--") + hybrid_only + " applies to --sampler hybrid only");
+    }
+  }
+  request.data = options["data"].as<std::string>();
+  request.target = optional_option<std::string>(options, "target");
+  request.split.valid_fraction = options["valid-fraction"].as<double>();
+  request.split.test_fraction = options["test-fraction"].as<double>();
+  if (const auto max_rows = optional_option<long long>(options, "max-rows")) {
+    if (*max_rows <= 0) throw ValueError("--max-rows must be positive, got " + std::to_string(*max_rows));
+    request.split.max_rows = static_cast<std::size_t>(*max_rows);
+  }
+  request.split.seed = options["seed"].as<std::uint64_t>();
+  request.training.seed = request.split.seed;
+  request.training.epochs = options["epochs"].as<int>();
+  request.training.batch_size = options["batch-size"].as<int>();
+  if (request.training.epochs < 1) throw ValueError("--epochs must be at least 1");
+  if (request.training.batch_size < 1) throw ValueError("--batch-size must be at least 1");
+  request.n_trials = optional_option<int>(options, "n-trials");
+  if (request.n_trials && *request.n_trials < 0) throw ValueError("--n-trials must not be negative");
+  if (const auto seconds = optional_option<double>(options, "timeout")) {
+    if (!(*seconds > 0)) throw ValueError("--timeout must be positive");
+    request.timeout = std::chrono::duration<double>(*seconds);
+  }
+  if (!request.n_trials && !request.timeout) request.n_trials = 20;
+  return request;
+}
+
+// Loads the study for this request, creating it on the first run; refuses a study that was
+// made for another task or that maximizes.
+Study open_optimize_study(const GlobalOptions& global, const OptimizeRequest& request, const std::string& name) {
+  const auto storage = open_cli_storage(global, MissingDatabase::Create,
+                                        SqliteStorageOptions().heartbeat_interval(kHeartbeatInterval));
+  Study study = create_study(storage, StudyOptions()
+                                          .study_name(name)
+                                          .direction(StudyDirection::Minimize)
+                                          .sampler(std::make_shared<RandomSampler>(request.split.seed))
+                                          .load_if_exists(true));
+  if (study.directions() != std::vector<StudyDirection>{StudyDirection::Minimize}) {
+    throw ValueError("study '" + name + "' does not minimize a single objective; choose another --study-name");
+  }
+  const AttrMap attrs = study.user_attrs();
+  if (const auto task = attrs.find("task"); task != attrs.end() && task->second != request.task) {
+    throw ValueError("study '" + name + "' runs the task " + dump_json(task->second) + ", not '" + request.task +
+                     "'; choose another --study-name");
+  }
+  if (!attrs.count("task")) {
+    study.set_user_attr("task", request.task);
+    study.set_user_attr("data", request.data.string());
+  }
+  return study;
+}
+
+std::optional<FrozenTrial> best_trial_if_any(const Study& study) {
+  if (study.trials(std::vector<TrialState>{TrialState::Complete}).empty()) return std::nullopt;
+  return study.best_trial();
+}
+
+void print_summary(const Study& study, const GlobalOptions& global, std::ostream& out) {
+  const std::optional<FrozenTrial> best = best_trial_if_any(study);
+  if (global.format_or(OutputFormat::Table) == OutputFormat::Json) {
+    Record summary{{"study_name", study.study_name()}, {"storage", global.storage_url}};
+    summary.emplace_back("best_trial", Json(nullptr));
+    if (best) {
+      Json trial = Json::object();
+      for (const auto& [name, value] : trial_records({*best}, 1).front()) trial[name] = value;
+      summary.back().second = trial;
+    }
+    print_record(summary, OutputFormat::Json, out);
+    return;
+  }
+  if (best) {
+    out << "Best trial " << best->number << ": value " << dump_json(Json(best->value())) << '\n';
+    std::size_t shown = 0;
+    for (const auto& [name, value] : best->params) {
+      if (shown++ == kParamsShown) {
+        out << "  ... " << best->params.size() - kParamsShown << " more (see hpo best-trial)\n";
+        break;
+      }
+      out << "  " << name << " = " << dump_json(value) << '\n';
+    }
+    for (const auto& [name, value] : best->user_attrs) out << "  [" << name << "] " << dump_json(value) << '\n';
+  } else {
+    out << "No trial has completed yet.\n";
+  }
+  out << "Study '" << study.study_name() << "' (" << study.trials().size() << " trials) is stored in "
+      << global.storage_url << "\n";
+}
+
+int optimize_command(const Invocation& call) {
+  const OptimizeRequest request = read_request(call.options);
+  const std::string study_name = call.global.study_name.value_or(request.task + "-" + data_stem(request.data));
+  const bool json = call.global.format_or(OutputFormat::Table) == OutputFormat::Json;
+  std::ostream& report = json ? std::cerr : std::cout;  // keeps stdout parseable
+  const bool chatty = call.console.verbosity() != Verbosity::Quiet;
+
+  const Dataset data = load_dataset(request.data, request.target);
+  const DataSplit split = split_dataset(data, request.split);
+  const std::unique_ptr<Task> task = make_task(request.task, split, request.training);
+  Study study = open_optimize_study(call.global, request, study_name);
+
+  if (chatty) {
+    report << "Task " << request.task << " on " << request.data.string() << ": " << split.train.n_rows()
+           << " training, " << split.valid.n_rows() << " validation, " << split.test.n_rows() << " test rows; "
+           << data.n_features() << " features; target '" << data.target_name << "'\n"
+           << "Objective (minimized): " << task->objective() << "\nTuning:\n";
+    for (const std::string& line : task->hyperparameters()) report << "  " << line << '\n';
+    report << "Study '" << study.study_name() << "' in " << call.global.storage_url << ": "
+           << study.trials().size() << " trials so far\n"
+           << std::flush;
+  }
+
+  const std::optional<FrozenTrial> best_before = best_trial_if_any(study);
+  Progress progress(report, !json && ::isatty(STDOUT_FILENO) != 0, call.console.verbosity(), request.n_trials,
+                    request.timeout, best_before ? std::optional<double>(best_before->value()) : std::nullopt);
+  OptimizeOptions options;
+  options.n_trials(request.n_trials).timeout(request.timeout);
+  options.catch_if([](const std::exception& error) { return dynamic_cast<const TrainingDiverged*>(&error) != nullptr; });
+  options.callbacks({[&progress](Study& running, const FrozenTrial& trial) {
+    progress.trial_finished(trial);
+    if (interrupt_requested()) running.stop();
+  }});
+
+  catch_interrupts();
+  try {
+    study.optimize([&task](Trial& trial) { return task->run_trial(trial); }, options);
+  } catch (const Interrupted&) {
+    progress.finish();
+    report << "Interrupted: the running trial is marked FAIL (interrupted).\n";
+    print_summary(study, call.global, std::cout);
+    throw;
+  }
+  progress.finish();
+  if (interrupt_requested()) {
+    report << "Interrupted between trials.\n";
+    print_summary(study, call.global, std::cout);
+    throw Interrupted();
+  }
+  print_summary(study, call.global, std::cout);
+  return 0;
+}
+
+}  // namespace
+
+std::vector<Command> optimize_commands() {
+  return {{"optimize",
+           "tune a built-in task (ridge, logistic, mlp) on a CSV file or IDX folder; rerun to add trials",
+           [](po::options_description& options) {
+             options.add_options()
+                 ("task", po::value<std::string>()->required()->value_name("TASK"), "ridge, logistic or mlp")
+                 ("data", po::value<std::string>()->required()->value_name("PATH"),
+                  "CSV file with a header (.gz allowed) or folder of MNIST-style IDX files")
+                 ("target", po::value<std::string>()->value_name("COLUMN"),
+                  "the CSV column to predict (default: the last one)")
+                 ("valid-fraction", po::value<double>()->default_value(0.2, "0.2")->value_name("F"),
+                  "share of the rows held out to score each trial")
+                 ("test-fraction", po::value<double>()->default_value(0.0, "0")->value_name("F"),
+                  "share of the rows held out for the test_* metrics")
+                 ("max-rows", po::value<long long>()->value_name("N"), "use only N randomly chosen rows")
+                 ("sampler", po::value<std::string>()->default_value("random")->value_name("NAME"),
+                  "random, or hybrid (random starts refined by hypergradients)")
+                 ("method", po::value<std::string>()->value_name("NAME"),
+                  "hypergradient method of the hybrid sampler: t1t2, neumann, cg, drmad, unrolled")
+                 ("hyper-steps", po::value<int>()->value_name("N"), "hyper-steps per trial (hybrid sampler)")
+                 ("n-trials", po::value<int>()->value_name("N"),
+                  "trials to add (default: 20 unless --timeout is given)")
+                 ("timeout", po::value<double>()->value_name("SECONDS"), "start no new trial after this long")
+                 ("seed", po::value<std::uint64_t>()->default_value(0)->value_name("S"),
+                  "seeds the split, the sampler and the training")
+                 ("epochs", po::value<int>()->default_value(20)->value_name("N"), "training epochs per trial")
+                 ("batch-size", po::value<int>()->default_value(64)->value_name("N"), "minibatch size");
+           },
+           optimize_command}};
+}
+
+}  // namespace hpo::cli

@@ -1,0 +1,75 @@
+#pragma once
+
+// The LibTorch side shared by the tasks: data as tensors, loss hyperparameters as tensors,
+// and the training loop. A task's model has the shape of the bilevel problem that the
+// hypergradient methods take (hpo::hypergrad::Problem): weights w, a training loss
+// L_T(w, λ) = data loss + penalty(λ) per batch, and a validation loss L_V(w).
+
+#include <torch/torch.h>
+
+#include <functional>
+#include <vector>
+
+#include "data/dataset.hpp"
+#include "hpo/trial.hpp"
+#include "tasks/loss_hyperparameter.hpp"
+
+namespace hpo::cli {
+
+// Features as float32 [rows, features]; targets as float32 [rows] or labels as int64 [rows].
+struct TensorData {
+  torch::Tensor features;
+  torch::Tensor targets;
+  bool empty() const { return !features.defined() || features.size(0) == 0; }
+};
+TensorData with_numeric_targets(const Dataset& data);
+TensorData with_class_labels(const Dataset& data);
+
+// The current values of a loss hyperparameter, read at every evaluation of the training
+// loss: a scalar tensor, or one value per element.
+using HyperparameterValues = std::function<torch::Tensor()>;
+
+// Random search: every element is drawn once by trial.suggest_float and stays fixed while
+// the model trains. (The hybrid sampler will hand out values it refines instead.)
+HyperparameterValues suggest_fixed_values(Trial& trial, const LossHyperparameter& hyperparameter);
+
+// One trial's model.
+struct Model {
+  std::vector<torch::Tensor> weights;                          // w, trained by SGD
+  std::function<torch::Tensor(const torch::Tensor&)> forward;  // outputs for a batch of features
+  std::function<torch::Tensor()> penalty;                      // reads the loss hyperparameters
+};
+
+// The loss of outputs against targets (mean over the batch), without penalties.
+using DataLoss = std::function<torch::Tensor(const torch::Tensor& outputs, const torch::Tensor& targets)>;
+
+// The mean cross-entropy of class scores [rows, classes] against labels: the classifiers' loss.
+torch::Tensor cross_entropy(const torch::Tensor& outputs, const torch::Tensor& labels);
+
+struct TrainingOptions {
+  int epochs = 20;
+  int batch_size = 64;
+  double learning_rate = 0.05;
+  double momentum = 0.9;
+};
+
+// Minibatch SGD with momentum on data_loss + penalty over shuffled batches of `train`.
+// After every epoch the validation loss (data_loss on `valid`) is reported to the trial and
+// the pruner is asked (hpo::TrialPruned). Stops with Interrupted on Ctrl-C and with
+// TrainingDiverged on a non-finite loss. Returns the final validation loss.
+double train_model(const Model& model, const DataLoss& data_loss, const TensorData& train,
+                   const TensorData& valid, const TrainingOptions& options, Trial& trial);
+
+// Seeds LibTorch's generator (initialization, batch order) from the seed and trial number.
+void seed_trial(std::uint64_t seed, const Trial& trial);
+
+// Stores test_loss (when there are test rows) as a user attribute of the trial, and for
+// classifiers valid_accuracy and test_accuracy (the validation loss is the trial's value).
+void record_metrics(Trial& trial, const Model& model, const DataLoss& data_loss, const TensorData& valid,
+                    const TensorData& test, bool classifier);
+
+// The largest eigenvalue of XᵀX / rows (power iteration): the curvature of a linear model's
+// squared loss, which bounds the learning rates that keep SGD stable.
+double largest_gram_eigenvalue(const torch::Tensor& features);
+
+}  // namespace hpo::cli
