@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <condition_variable>
+#include <iostream>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -36,7 +37,13 @@ class HeartbeatThread {
           std::unique_lock<std::mutex> lock(mutex_);
           while (!cv_.wait_for(lock, interval, [this] { return stopped_; })) {
             lock.unlock();
-            storage.record_heartbeat(trial_id);
+            try {
+              storage.record_heartbeat(trial_id);
+            } catch (const std::exception& e) {
+              // A missed beat only risks the trial being failed as stale later; it must
+              // not end the process, as an exception escaping a thread would.
+              std::cerr << "hpo: heartbeat of trial id " << trial_id << " failed: " << e.what() << "\n";
+            }
             lock.lock();
           }
         })) {}
