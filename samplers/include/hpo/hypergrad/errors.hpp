@@ -4,11 +4,11 @@
 
 namespace hpo::hypergrad {
 
-// Root of the failures of a hyper-step. A trial catches these to end itself as PRUNED or
-// FAIL with what() as the reason, so the study goes on.
-class HypergradientError : public Error {
+// Root of the failures of a hyper-step. They are hpo::TrialFailed: inside a study the
+// trial ends as FAIL with what() as the reason and the study goes on.
+class HypergradientError : public TrialFailed {
  public:
-  using Error::Error;
+  using TrialFailed::TrialFailed;
 };
 
 // The validation loss or a hypergradient came out NaN or infinite. We throw instead of

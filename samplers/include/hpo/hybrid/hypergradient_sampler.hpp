@@ -1,0 +1,92 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "hpo/arg.hpp"
+#include "hpo/random_sampler.hpp"
+#include "hpo/sampler.hpp"
+
+namespace hpo {
+
+// How a trial of the hybrid search starts; stored as the system attribute "hybrid:mode".
+enum class HybridMode { Startup, Explore, Exploit };
+std::string to_string(HybridMode mode);
+
+// A method's settings as (key, number) pairs, as hypergrad::Settings.
+using MethodSettings = std::vector<std::pair<std::string, double>>;
+
+struct HypergradientSamplerOptions {
+  // The hypergradient method and its settings, as hypergrad::make_method() takes them:
+  // "t1t2", "neumann", "cg", "drmad" or "unrolled".
+  HPO_ARG(std::string, method) = "cg";
+  HPO_ARG(MethodSettings, method_settings);
+  // A hyper-step after this many inner optimizer steps.
+  HPO_ARG(std::int64_t, inner_steps) = 10;
+  // The hyper-optimizer on the internal values θ: "adam" or "sgd", its learning rate and
+  // an optional clip on the joint hypergradient norm (0: none).
+  HPO_ARG(std::string, hyper_update) = "adam";
+  HPO_ARG(double, hyper_lr) = 0.05;
+  HPO_ARG(double, clip_norm) = 0.0;
+  // Trials before this number draw every initial value from the base sampler.
+  HPO_ARG(int, n_startup_trials) = 5;
+  // After startup, this share of trials start near the best trial's refined values; the
+  // rest are random restarts drawn by the base sampler.
+  HPO_ARG(double, exploit_fraction) = 0.5;
+  // Standard deviation of the perturbation of an exploiting trial's start, in internal
+  // space (log for log-scale parameters), as a fraction of the parameter's internal range.
+  HPO_ARG(double, perturbation) = 0.1;
+  // A vector hyperparameter of up to this many elements is stored as the params
+  // name[0] … name[n-1]; a larger one is saved as a tensor file in tensor_dir.
+  HPO_ARG(std::int64_t, max_param_elements) = 256;
+  // Where tensors too large for params go ("" = the current folder); the CLI sets it to
+  // the database's folder.
+  HPO_ARG(std::string, tensor_dir);
+  // Seeds this sampler's decisions (exploit or explore, perturbations); unset: random.
+  HPO_ARG(std::optional<std::uint64_t>, seed);
+};
+
+// Gradient methods as a sampler. Across trials it decides where each trial starts: the
+// base sampler (RandomSampler by default) draws every parameter for the first
+// n_startup_trials and for exploration trials; exploiting trials start near the best
+// trial's refined values, perturbed in internal space. Inside a trial, hpo::HyperTrial
+// (hyper_trial.hpp) turns continuous parameters into tensors that a HyperOptimizer built
+// from these options refines while the model trains, and stores the refined values back
+// as the trial's params.
+//
+// Each decision is a function of the seed, the trial number and what the storage holds,
+// so a study resumed in a new process goes on exactly as an uninterrupted run would.
+class HypergradientSampler : public Sampler {
+ public:
+  explicit HypergradientSampler(HypergradientSamplerOptions options = {},
+                                std::shared_ptr<Sampler> base = nullptr);
+
+  SearchSpace infer_relative_search_space(const Study& study, const FrozenTrial& trial) override;
+  std::map<std::string, double> sample_relative(const Study& study, const FrozenTrial& trial,
+                                                const SearchSpace& search_space) override;
+  double sample_independent(const Study& study, const FrozenTrial& trial,
+                            const std::string& param_name,
+                            const Distribution& distribution) override;
+  // Chooses the trial's mode (and parent) and records them as system attributes.
+  void before_trial(Study& study, const FrozenTrial& trial) override;
+  void after_trial(Study& study, const FrozenTrial& trial, TrialState state,
+                   const std::optional<std::vector<double>>& values) override;
+
+  const HypergradientSamplerOptions& options() const { return options_; }
+  const std::shared_ptr<Sampler>& base() const { return base_; }
+
+ private:
+  static bool exploiting(const FrozenTrial& trial);
+  double perturb(const FloatDistribution& d, double parent_value, const FrozenTrial& trial,
+                 const std::string& param_name) const;
+
+  HypergradientSamplerOptions options_;
+  std::shared_ptr<Sampler> base_;
+  RandomSampler rng_;
+};
+
+}  // namespace hpo

@@ -1,0 +1,264 @@
+#include <gtest/gtest.h>
+
+#include <torch/torch.h>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+
+#include "hpo/error.hpp"
+#include "hpo/hybrid/hyper_trial.hpp"
+#include "hpo/hybrid/hypergradient_sampler.hpp"
+#include "hpo/hypergrad/errors.hpp"
+#include "hpo/storage/open_storage.hpp"
+#include "hpo/storage/sqlite_storage.hpp"
+#include "hpo/study.hpp"
+
+namespace hpo {
+namespace {
+
+// Ridge regression where only the first features carry signal: a per-feature L2 penalty
+// should grow on the noise features. float64 throughout.
+struct RidgeData {
+  torch::Tensor x_train, y_train, x_valid, y_valid;
+};
+
+RidgeData make_data() {
+  torch::manual_seed(0);
+  const int64_t n = 60, d = 8;
+  auto x = torch::randn({2 * n, d}, torch::kFloat64);
+  auto w_true = torch::zeros({d}, torch::kFloat64);
+  w_true.slice(0, 0, 3) = torch::tensor({2.0, -1.0, 0.5}, torch::kFloat64);
+  auto y = x.mv(w_true) + 0.5 * torch::randn({2 * n}, torch::kFloat64);
+  return {x.slice(0, 0, n), y.slice(0, 0, n), x.slice(0, n), y.slice(0, n)};
+}
+
+const RidgeData& data() {
+  static const RidgeData d = make_data();
+  return d;
+}
+
+struct ObjectiveOptions {
+  int steps = 200;
+  // From this training step on the validation loss is NaN (to test failure handling).
+  int nan_from_step = -1;
+};
+
+double ridge_objective(Trial& trial, const ObjectiveOptions& o = {}) {
+  const RidgeData& d = data();
+  HyperTrial hyper(trial);
+  auto penalty = hyper.suggest_hyperparameter("l2", d.x_train.size(1), 1e-4, 10.0, true, torch::kFloat64);
+  auto w = torch::zeros({d.x_train.size(1)}, torch::kFloat64).requires_grad_();
+  int step = 0;
+  auto train_loss = [&] {
+    auto r = d.x_train.mv(w) - d.y_train;
+    return 0.5 * r.pow(2).mean() + 0.5 * (penalty.value() * w * w).sum();
+  };
+  auto val_loss = [&] {
+    auto r = d.x_valid.mv(w) - d.y_valid;
+    auto loss = 0.5 * r.pow(2).mean();
+    return o.nan_from_step >= 0 && step >= o.nan_from_step ? loss * std::nan("") : loss;
+  };
+  auto sgd = std::make_shared<torch::optim::SGD>(std::vector<torch::Tensor>{w}, torch::optim::SGDOptions(0.1));
+  auto& opt = hyper.make_optimizer({{w}, {}, train_loss, val_loss}, sgd);
+  for (step = 0; step < o.steps; ++step) opt.step(train_loss);
+  return hyper.finish(val_loss().item<double>());
+}
+
+HypergradientSamplerOptions sampler_options(std::uint64_t seed) {
+  return HypergradientSamplerOptions().method("cg").inner_steps(20).hyper_lr(0.3).n_startup_trials(3).seed(seed);
+}
+
+Study hybrid_study(std::shared_ptr<Storage> storage, std::uint64_t seed,
+                   std::shared_ptr<Pruner> pruner = std::make_shared<NopPruner>()) {
+  return create_study(std::move(storage), StudyOptions()
+                                              .study_name("hybrid")
+                                              .sampler(std::make_shared<HypergradientSampler>(sampler_options(seed)))
+                                              .pruner(std::move(pruner))
+                                              .load_if_exists(true));
+}
+
+std::string temp_db(const std::string& name) {
+  std::string path = ::testing::TempDir() + name;
+  std::remove(path.c_str());
+  std::remove((path + "-wal").c_str());
+  std::remove((path + "-shm").c_str());
+  return path;
+}
+
+TEST(Hybrid, RefinementLowersTheValidationLossOfTheInitialValues) {
+  Study hybrid = hybrid_study(open_storage(), 1);
+  hybrid.optimize([](Trial& t) { return ridge_objective(t); }, OptimizeOptions().n_trials(4));
+  // The same initial values, held fixed by a random-search study.
+  Study fixed = create_study(open_storage(), StudyOptions().study_name("fixed"));
+  int improved = 0;
+  for (const auto& t : hybrid.trials()) {
+    ASSERT_EQ(t.state, TrialState::Complete);
+    const Json& record = t.system_attrs.at("hypergrad");
+    EXPECT_EQ(record.at("method"), "cg");
+    EXPECT_EQ(record.at("hyper_steps"), 10);
+    EXPECT_EQ(record.at("hypergradient_norms").size(), 10u);
+    EXPECT_EQ(t.intermediate_values.size(), 10u);
+    ParamMap initial;
+    for (const auto& [name, value] : record.at("initial_params").items()) initial[name] = value;
+    ASSERT_EQ(initial.size(), 8u);
+    EXPECT_NE(initial.at("l2[5]"), t.params.at("l2[5]")) << "params hold the refined values";
+    fixed.enqueue_trial(initial);
+    fixed.optimize([](Trial& f) { return ridge_objective(f); }, OptimizeOptions().n_trials(1));
+    double initial_loss = fixed.trials().back().value();
+    improved += t.value() < initial_loss;
+    EXPECT_LT(t.value(), initial_loss + 1e-9) << "trial " << t.number;
+  }
+  EXPECT_EQ(improved, 4);
+  EXPECT_FALSE(fixed.trials().back().system_attrs.count("hypergrad")) << "no refinement without the hybrid sampler";
+}
+
+TEST(Hybrid, StoredParamsLieInsideTheirDistributions) {
+  Study study = hybrid_study(open_storage(), 2);
+  study.optimize([](Trial& t) { return ridge_objective(t, {60}); }, OptimizeOptions().n_trials(8));
+  for (const auto& t : study.trials())
+    for (const auto& [name, value] : t.params)
+      EXPECT_TRUE(contains(t.distributions.at(name), to_internal(t.distributions.at(name), value)))
+          << "trial " << t.number << " " << name << " = " << value;
+}
+
+TEST(Hybrid, LaterTrialsExploitTheBestRefinedPoint) {
+  Study study = hybrid_study(open_storage(), 3);
+  study.optimize([](Trial& t) { return ridge_objective(t, {60}); }, OptimizeOptions().n_trials(12));
+  int exploit = 0;
+  for (const auto& t : study.trials()) {
+    std::string mode = t.system_attrs.at("hybrid:mode");
+    EXPECT_EQ(mode == "startup", t.number < 3);
+    if (mode != "exploit") continue;
+    ++exploit;
+    const FrozenTrial& parent = study.trials()[t.system_attrs.at("hybrid:parent").get<std::size_t>()];
+    EXPECT_LT(parent.number, t.number);
+    // The start is the parent's refined value perturbed by 10% of the log range at most a few sigma.
+    double start = t.system_attrs.at("hypergrad").at("initial_params").at("l2[0]");
+    double parent_value = parent.params.at("l2[0]");
+    EXPECT_LT(std::abs(std::log(start) - std::log(parent_value)), 4 * 0.1 * std::log(1e5));
+  }
+  EXPECT_GT(exploit, 0);
+}
+
+std::vector<Json> initial_values(const Study& study) {
+  std::vector<Json> out;
+  for (const auto& t : study.trials()) out.push_back(t.system_attrs.at("hypergrad").at("initial_params"));
+  return out;
+}
+
+TEST(Hybrid, ResumedStudyDrawsTheSameInitialValuesAsOneRun) {
+  auto run = [](const std::string& path, int n) {
+    // A new storage and sampler each time, as a new process would have.
+    Study study = hybrid_study(open_storage("sqlite:///" + path), 4);
+    study.optimize([](Trial& t) { return ridge_objective(t, {60}); }, OptimizeOptions().n_trials(n));
+    return initial_values(study);
+  };
+  std::string split = temp_db("hybrid_split.db"), whole = temp_db("hybrid_whole.db");
+  run(split, 6);
+  std::vector<Json> resumed = run(split, 6);
+  std::vector<Json> single = run(whole, 12);
+  ASSERT_EQ(resumed.size(), 12u);
+  for (std::size_t i = 0; i < 12; ++i) EXPECT_EQ(resumed[i], single[i]) << "trial " << i;
+}
+
+class PruneFromStep : public Pruner {
+ public:
+  bool prune(const Study&, const FrozenTrial& trial) override { return trial.last_step().value_or(0) >= 3; }
+};
+
+TEST(Hybrid, HyperStepsReportToThePruner) {
+  Study study = hybrid_study(open_storage(), 5, std::make_shared<PruneFromStep>());
+  study.optimize([](Trial& t) { return ridge_objective(t); }, OptimizeOptions().n_trials(2));
+  for (const auto& t : study.trials()) {
+    EXPECT_EQ(t.state, TrialState::Pruned);
+    EXPECT_EQ(t.intermediate_values.size(), 3u) << "steps 1, 2, 3";
+    EXPECT_EQ(t.value(), t.intermediate_values.at(3));
+    EXPECT_EQ(t.system_attrs.at("hypergrad").at("hyper_steps"), 3) << "refined values are stored when pruned";
+  }
+}
+
+TEST(Hybrid, NonFiniteValidationLossFailsTheTrialAndTheStudyGoesOn) {
+  Study study = hybrid_study(open_storage(), 6);
+  study.optimize(
+      [](Trial& t) { return t.number() == 1 ? ridge_objective(t, {200, 50}) : ridge_objective(t, {60}); },
+      OptimizeOptions().n_trials(3));
+  auto trials = study.trials();
+  ASSERT_EQ(trials.size(), 3u);
+  EXPECT_EQ(trials[0].state, TrialState::Complete);
+  EXPECT_EQ(trials[1].state, TrialState::Fail);
+  std::string reason = trials[1].system_attrs.at("fail_reason");
+  EXPECT_NE(reason.find("nan"), std::string::npos) << reason;
+  EXPECT_EQ(trials[2].state, TrialState::Complete);
+}
+
+TEST(Hybrid, DiscreteParametersCannotBeDifferentiable) {
+  Study study = hybrid_study(open_storage(), 7);
+  Trial trial = study.ask();
+  HyperTrial hyper(trial);
+  EXPECT_THROW(hyper.suggest_hyperparameter("layers", 0, IntDistribution(1, 4)), ValueError);
+  EXPECT_THROW(hyper.suggest_hyperparameter("q", 0, FloatDistribution(0, 1, false, 0.1)), ValueError);
+  EXPECT_THROW(hyper.suggest_hyperparameter("act", 0, CategoricalDistribution({"relu"})), ValueError);
+  EXPECT_NO_THROW(hyper.suggest_hyperparameter("wd", 1e-5, 1e-1, true));
+  EXPECT_THROW(hyper.suggest_hyperparameter("wd", 1e-5, 1e-1, true), ValueError) << "twice in one trial";
+}
+
+TEST(Hybrid, LargeVectorsGoToATensorFile) {
+  Study study = create_study(
+      open_storage(), StudyOptions().sampler(std::make_shared<HypergradientSampler>(
+                          sampler_options(8).max_param_elements(4).tensor_dir(::testing::TempDir()))));
+  study.optimize([](Trial& t) { return ridge_objective(t, {40}); }, OptimizeOptions().n_trials(1));
+  FrozenTrial t = study.trials()[0];
+  EXPECT_EQ(t.params.count("l2"), 1u) << "one broadcast initial value";
+  EXPECT_EQ(t.params.count("l2[0]"), 0u);
+  std::string path = t.system_attrs.at("hypergrad").at("tensor_files").at("l2");
+  torch::Tensor saved;
+  torch::load(saved, path);
+  EXPECT_EQ(saved.numel(), 8);
+  EXPECT_GT((saved - saved.mean()).abs().max().item<double>(), 0) << "elements were refined apart";
+  std::remove(path.c_str());
+}
+
+TEST(Hybrid, LearningRateRefinedByHypergradientDescent) {
+  Study study = create_study(
+      open_storage(), StudyOptions().sampler(std::make_shared<HypergradientSampler>(
+                          HypergradientSamplerOptions().method("t1t2").inner_steps(5).hyper_lr(0.2).seed(9))));
+  study.optimize(
+      [](Trial& trial) {
+        const RidgeData& d = data();
+        HyperTrial hyper(trial);
+        double lr = hyper.suggest_learning_rate("lr", 1e-3, 0.5);
+        auto penalty = hyper.suggest_hyperparameter("l2", 1e-4, 1.0, true, torch::kFloat64);
+        auto w = torch::zeros({d.x_train.size(1)}, torch::kFloat64).requires_grad_();
+        auto train_loss = [&] {
+          return 0.5 * (d.x_train.mv(w) - d.y_train).pow(2).mean() + 0.5 * penalty.value() * w.pow(2).sum();
+        };
+        auto val_loss = [&] { return 0.5 * (d.x_valid.mv(w) - d.y_valid).pow(2).mean(); };
+        auto sgd = std::make_shared<torch::optim::SGD>(std::vector<torch::Tensor>{w}, torch::optim::SGDOptions(lr));
+        auto& opt = hyper.make_optimizer({{w}, {}, train_loss, val_loss}, sgd);
+        for (int step = 0; step < 50; ++step) opt.step(train_loss);
+        return hyper.finish(val_loss().item<double>());
+      },
+      OptimizeOptions().n_trials(2));
+  for (const auto& t : study.trials()) {
+    ASSERT_EQ(t.state, TrialState::Complete) << dump_json(Json(t.system_attrs));
+    double initial = t.system_attrs.at("hypergrad").at("initial_params").at("lr");
+    double refined = t.params.at("lr");
+    EXPECT_NE(initial, refined);
+    EXPECT_GT(refined, initial) << "a small learning rate on a convex problem should grow";
+  }
+}
+
+TEST(Hybrid, WritesStudyForOptuna) {
+  std::string path = "hybrid_for_optuna.db";
+  std::remove(path.c_str());
+  auto storage = std::make_shared<SqliteStorage>(path, SqliteStorageOptions().schema(OptunaSchema::v3_0_0_d));
+  Study study = hybrid_study(storage, 10);
+  study.optimize([](Trial& t) { return ridge_objective(t, {60}); }, OptimizeOptions().n_trials(4));
+  Json expected = Json::array();
+  for (const auto& t : study.trials()) expected.push_back({{"number", t.number}, {"value", t.value()}, {"params", t.params}});
+  std::ofstream("hybrid_for_optuna.json") << dump_json(expected);
+}
+
+}  // namespace
+}  // namespace hpo
