@@ -1,7 +1,12 @@
 // The `hpo` program: finds the command, parses its options and turns errors into one line
 // on stderr and an exit code (2 for bad input, 130 for Ctrl-C, 1 for anything else).
 #include <boost/program_options.hpp>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -28,6 +33,8 @@ std::vector<Command> all_commands() {
   }
 #ifdef HPO_CLI_WITH_OPTIMIZE
   for (Command& command : optimize_commands()) commands.push_back(std::move(command));
+#else
+  commands.push_back({"optimize", kOptimizeSummary, nullptr, nullptr});  // run by hpo-optimize
 #endif
   return commands;
 }
@@ -99,6 +106,25 @@ void print_overview(const std::vector<Command>& commands, std::ostream& out) {
   out << '\n' << global_options_description() << "\nRun 'hpo COMMAND --help' for a command's options.\n";
 }
 
+// Runs `hpo-optimize ARGUMENTS` in this process: the commands that need LibTorch live in
+// that program, so that the others start fast (LibTorch loads hundreds of libraries).
+[[noreturn]] void exec_companion_program(const std::vector<std::string>& arguments) {
+  std::error_code error;
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
+  const std::filesystem::path companion = self.parent_path() / "hpo-optimize";
+  if (error || !std::filesystem::exists(companion)) {
+    throw hpo::ValueError("hpo optimize needs the program '" + companion.string() +
+                          "', which is built with LibTorch (HPO_WITH_TORCH=ON)");
+  }
+  std::vector<std::string> words = {companion.string()};
+  words.insert(words.end(), arguments.begin(), arguments.end());
+  std::vector<char*> argv;
+  for (std::string& word : words) argv.push_back(word.data());
+  argv.push_back(nullptr);
+  ::execv(argv[0], argv.data());
+  throw hpo::Error("cannot run '" + companion.string() + "': " + std::strerror(errno));
+}
+
 int run(const std::vector<std::string>& arguments) {
   const std::vector<Command> commands = all_commands();
   const SplitArguments split = split_arguments(arguments);
@@ -119,6 +145,7 @@ int run(const std::vector<std::string>& arguments) {
   if (command == nullptr) {
     throw hpo::ValueError("unknown command '" + split.command_name + "' (see hpo --help)");
   }
+  if (!command->run) exec_companion_program(arguments);
 
   po::options_description command_options("Options of 'hpo " + command->name + "'");
   command->declare_options(command_options);

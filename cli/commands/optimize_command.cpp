@@ -135,12 +135,13 @@ void print_summary(const Study& study, const GlobalOptions& global, std::ostream
   const std::optional<FrozenTrial> best = best_trial_if_any(study);
   if (global.format_or(OutputFormat::Table) == OutputFormat::Json) {
     Record summary{{"study_name", study.study_name()}, {"storage", global.storage_url}};
-    summary.emplace_back("best_trial", Json(nullptr));
+    Json best_json = nullptr;
     if (best) {
-      Json trial = Json::object();
-      for (const auto& [name, value] : trial_records({*best}, 1).front()) trial[name] = value;
-      summary.back().second = trial;
+      const Record record = trial_records({*best}, 1).front();
+      best_json = Json::object();
+      for (const auto& [name, value] : record) best_json[name] = value;
     }
+    summary.emplace_back("best_trial", best_json);
     print_record(summary, OutputFormat::Json, out);
     return;
   }
@@ -218,8 +219,7 @@ int optimize_command(const Invocation& call) {
 }  // namespace
 
 std::vector<Command> optimize_commands() {
-  return {{"optimize",
-           "tune a built-in task (ridge, logistic, mlp) on a CSV file or IDX folder; rerun to add trials",
+  return {{"optimize", kOptimizeSummary,
            [](po::options_description& options) {
              options.add_options()
                  ("task", po::value<std::string>()->required()->value_name("TASK"), "ridge, logistic or mlp")
