@@ -36,15 +36,17 @@ ChildProcess::ChildProcess(ChildProcess&& other) noexcept
 
 ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
   if (this != &other) {
-    this->~ChildProcess();
+    end();
     pid_ = std::exchange(other.pid_, -1);
     status_ = other.status_;
   }
   return *this;
 }
 
-ChildProcess::~ChildProcess() {
-  if (pid_ > 0 && poll() < 0) {
+ChildProcess::~ChildProcess() { end(); }
+
+void ChildProcess::end() {
+  if (poll() < 0) {
     kill();
     wait();
   }

@@ -17,7 +17,7 @@ class ChildProcess {
   ChildProcess& operator=(ChildProcess&& other) noexcept;
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
-  // Kills and reaps a child that is still running, so that no test leaves one behind.
+  // No test leaves a worker behind: one still running is killed and reaped.
   ~ChildProcess();
 
   void kill();
@@ -27,6 +27,9 @@ class ChildProcess {
   int poll();
 
  private:
+  // Kills and reaps the child if it still runs.
+  void end();
+
   pid_t pid_ = -1;
   int status_ = -1;
 };
