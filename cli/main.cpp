@@ -166,6 +166,8 @@ int run(const std::vector<std::string>& arguments) {
   }
   const GlobalOptions global = read_global_options(options);
   const Console console(global.verbosity);
+  console.detail("hpo " + command->name + ": storage " + global.storage_url +
+                 (global.study_name ? ", study '" + *global.study_name + "'" : ""));
   return command->run({options, global, console});
 }
 

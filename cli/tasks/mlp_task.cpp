@@ -1,5 +1,7 @@
 // A multilayer perceptron classifier: ReLU hidden layers, cross-entropy loss, an L2 weight
 // decay per layer; learning rate, width and depth are tuned too.
+#include <sstream>
+
 #include "tasks/builtin_tasks.hpp"
 #include "tasks/task.hpp"
 #include "tasks/training.hpp"
@@ -63,14 +65,13 @@ class MlpTask : public Task {
     return "validation loss: the mean cross-entropy of " + std::to_string(n_classes_) + " classes";
   }
   std::vector<std::string> hyperparameters() const override {
-    const LossHyperparameter deepest = weight_decay_per_layer(kMaxDepth);
-    return {deepest.description() + " (depth + 1 of them are used)",
-            "learning_rate: SGD step size (momentum 0.9), log-uniform in [" + std::to_string(kMinLearningRate) +
-                ", " + std::to_string(kMaxLearningRate) + "]",
-            "hidden_size: units per hidden layer, integer log-uniform in [" + std::to_string(kMinWidth) + ", " +
-                std::to_string(kMaxWidth) + "]",
-            "depth: hidden layers, integer in [" + std::to_string(kMinDepth) + ", " + std::to_string(kMaxDepth) +
-                "]"};
+    std::ostringstream learning_rate, width, depth;
+    learning_rate << "learning_rate: SGD step size (momentum 0.9), log-uniform in [" << kMinLearningRate << ", "
+                  << kMaxLearningRate << "]";
+    width << "hidden_size: units per hidden layer, integer log-uniform in [" << kMinWidth << ", " << kMaxWidth << "]";
+    depth << "depth: hidden layers, integer in [" << kMinDepth << ", " << kMaxDepth << "]";
+    return {weight_decay_per_layer(kMaxDepth).description() + " (depth + 1 of them are used)", learning_rate.str(),
+            width.str(), depth.str()};
   }
 
   double run_trial(Trial& trial) override {
