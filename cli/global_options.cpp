@@ -31,7 +31,8 @@ po::options_description global_options_description() {
       ("storage", po::value<std::string>()->value_name("URL"),
        "study database, e.g. sqlite:///study.db (default: $HPO_STORAGE, else sqlite:///hpo.db)")
       ("study-name", po::value<std::string>()->value_name("NAME"), "the study to work on")
-      ("format,f", po::value<std::string>()->value_name("FORMAT"), "output format: table or json")
+      ("format,f", po::value<std::string>()->value_name("FORMAT"),
+       "output format: table or json (default: table; json for ask)")
       ("quiet,q", po::bool_switch(), "print only results and errors")
       ("verbose,v", po::bool_switch(), "print more details")
       ("version", po::bool_switch(), "print the version and exit")
