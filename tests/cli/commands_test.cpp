@@ -235,6 +235,9 @@ TEST_F(CommandsTest, BadInputExitsTwoAndLeavesTheDatabaseAlone) {
   expect_bad_input(args({{"ask"}, storage(), kStudy, {"--search-space", "[1]"}}), "JSON object");
   expect_bad_input(args({{"ask"}, storage(), kStudy, {"--search-space", R"({"x": {"type": "float", "low": 2, "high": 1}})"}}),
                    "parameter 'x'");
+  // x is a float in the study: asking for it as an int must not leave a trial behind.
+  expect_bad_input(args({{"ask"}, storage(), kStudy, {"--search-space", R"({"x": {"type": "int", "low": 0, "high": 3}})"}}),
+                   "'x'");
   expect_bad_input(args({{"tell"}, storage(), kStudy, {"--trial-number", "0", "--values", "abc"}}),
                    "'abc' is not a number");
   expect_bad_input(args({{"tell"}, storage(), kStudy, {"--trial-number", "0", "--state", "waiting"}}),
