@@ -8,3 +8,4 @@ scripts/setup.sh
 scripts/build.sh -DHPO_BUILD_TESTS=ON -DHPO_BUILD_EXAMPLES=ON -DHPO_BUILD_BENCH=ON
 cd build
 ctest --output-on-failure -j"$(nproc)"
+cd .. && scripts/sanitize.sh && scripts/fuzz.sh 60  # ASan+UBSan run of the torch-free tests; each fuzzer 60 s
