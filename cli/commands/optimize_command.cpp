@@ -15,6 +15,8 @@
 #include "data/load_dataset.hpp"
 #include "data/split.hpp"
 #include "hpo/error.hpp"
+#include "hpo/hybrid/hypergradient_sampler.hpp"
+#include "hpo/hypergrad/make_method.hpp"
 #include "hpo/random_sampler.hpp"
 #include "hpo/storage/sqlite_storage.hpp"
 #include "hpo/study.hpp"
@@ -44,6 +46,10 @@ struct OptimizeRequest {
   TrainingSettings training;
   std::optional<int> n_trials;
   std::optional<std::chrono::duration<double>> timeout;
+  bool hybrid = false;
+  std::string method;
+  int hyper_steps = 0;
+  double hyper_lr = 0;
 };
 
 // `data/digits.csv.gz` → "digits", `/usr/share/datasets/fashion-mnist` → "fashion-mnist".
@@ -68,15 +74,26 @@ OptimizeRequest read_request(const po::variables_map& options) {
     throw ValueError("--task must be ridge, logistic or mlp, got '" + request.task + "'");
   }
   const std::string sampler = options["sampler"].as<std::string>();
-  if (sampler == "hybrid") {
-    throw ValueError("--sampler hybrid is not available in this build yet; use --sampler random");
+  if (sampler != "random" && sampler != "hybrid") {
+    throw ValueError("--sampler must be random or hybrid, got '" + sampler + "'");
   }
-  if (sampler != "random") throw ValueError("--sampler must be random or hybrid, got '" + sampler + "'");
-  for (const char* hybrid_only : {"method", "hyper-steps"}) {
-    if (options.count(hybrid_only)) {
-      throw ValueError(std::string("--") + hybrid_only + " applies to --sampler hybrid only");
+  request.hybrid = sampler == "hybrid";
+  if (!request.hybrid) {
+    for (const char* hybrid_only : {"method", "hyper-steps", "hyper-lr"}) {
+      if (!options[hybrid_only].defaulted()) {
+        throw ValueError(std::string("--") + hybrid_only + " applies to --sampler hybrid only");
+      }
     }
   }
+  request.method = options["method"].as<std::string>();
+  const std::vector<std::string>& methods = hypergrad::method_names();
+  if (std::find(methods.begin(), methods.end(), request.method) == methods.end()) {
+    throw ValueError("--method must be t1t2, neumann, cg, drmad or unrolled, got '" + request.method + "'");
+  }
+  request.hyper_steps = options["hyper-steps"].as<int>();
+  if (request.hyper_steps < 1) throw ValueError("--hyper-steps must be at least 1, got " + std::to_string(request.hyper_steps));
+  request.hyper_lr = options["hyper-lr"].as<double>();
+  if (!(request.hyper_lr > 0)) throw ValueError("--hyper-lr must be positive, got " + std::to_string(request.hyper_lr));
   request.data = options["data"].as<std::string>();
   request.target = optional_option<std::string>(options, "target");
   request.split.valid_fraction = options["valid-fraction"].as<double>();
@@ -101,15 +118,49 @@ OptimizeRequest read_request(const po::variables_map& options) {
   return request;
 }
 
+// Random search, or the hybrid search with random starts. The hybrid sampler spreads
+// --hyper-steps over the trial's training steps and keeps tensors too large for params
+// next to the database.
+std::shared_ptr<Sampler> make_sampler(const OptimizeRequest& request, std::size_t n_train_rows,
+                                      const Storage& storage) {
+  auto random = std::make_shared<RandomSampler>(request.split.seed);
+  if (!request.hybrid) return random;
+  const std::int64_t batches_per_epoch =
+      (static_cast<std::int64_t>(n_train_rows) + request.training.batch_size - 1) / request.training.batch_size;
+  const std::int64_t training_steps = batches_per_epoch * request.training.epochs;
+  std::string tensor_dir;
+  if (const auto* sqlite = dynamic_cast<const SqliteStorage*>(&storage)) {
+    tensor_dir = std::filesystem::path(sqlite->path()).parent_path().string();
+  }
+  return std::make_shared<HypergradientSampler>(
+      HypergradientSamplerOptions()
+          .method(request.method)
+          .inner_steps(std::max<std::int64_t>(1, training_steps / request.hyper_steps))
+          .hyper_lr(request.hyper_lr)
+          .tensor_dir(tensor_dir)
+          .seed(request.split.seed),
+      random);
+}
+
+// The median rule, judged only after the first third of a trial's reports (epochs, or
+// hyper-steps under the hybrid sampler): early validation losses of all trials are close
+// together, and pruning on their noise would stop good trials.
+std::shared_ptr<Pruner> make_pruner(const OptimizeRequest& request) {
+  const int reports = request.hybrid ? request.hyper_steps : request.training.epochs;
+  return std::make_shared<MedianPruner>(PercentilePrunerOptions().n_startup_trials(5).n_warmup_steps(reports / 3));
+}
+
 // Loads the study for this request, creating it on the first run; refuses a study that was
 // made for another task or that maximizes.
-Study open_optimize_study(const GlobalOptions& global, const OptimizeRequest& request, const std::string& name) {
+Study open_optimize_study(const GlobalOptions& global, const OptimizeRequest& request, const std::string& name,
+                          std::size_t n_train_rows) {
   const auto storage = open_cli_storage(global, MissingDatabase::Create,
                                         SqliteStorageOptions().heartbeat_interval(kHeartbeatInterval));
   Study study = create_study(storage, StudyOptions()
                                           .study_name(name)
                                           .direction(StudyDirection::Minimize)
-                                          .sampler(std::make_shared<RandomSampler>(request.split.seed))
+                                          .sampler(make_sampler(request, n_train_rows, *storage))
+                                          .pruner(make_pruner(request))
                                           .load_if_exists(true));
   if (study.directions() != std::vector<StudyDirection>{StudyDirection::Minimize}) {
     throw ValueError("study '" + name + "' does not minimize a single objective; choose another --study-name");
@@ -173,7 +224,7 @@ int optimize_command(const Invocation& call) {
   const Dataset data = load_dataset(request.data, request.target);
   const DataSplit split = split_dataset(data, request.split);
   const std::unique_ptr<Task> task = make_task(request.task, split, request.training);
-  Study study = open_optimize_study(call.global, request, study_name);
+  Study study = open_optimize_study(call.global, request, study_name, split.train.n_rows());
 
   if (chatty) {
     report << "Task " << request.task << " on " << request.data.string() << ": " << split.train.n_rows()
@@ -181,6 +232,12 @@ int optimize_command(const Invocation& call) {
            << data.n_features() << " features; target '" << data.target_name << "'\n"
            << "Objective (minimized): " << task->objective() << "\nTuning:\n";
     for (const std::string& line : task->hyperparameters()) report << "  " << line << '\n';
+    if (request.hybrid) {
+      report << "Sampler: hybrid (random starts, continuous loss hyperparameters refined by " << request.method
+             << " hypergradients in " << request.hyper_steps << " hyper-steps per trial)\n";
+    } else {
+      report << "Sampler: random\n";
+    }
     report << "Study '" << study.study_name() << "' in " << call.global.storage_url << ": "
            << study.trials().size() << " trials so far\n"
            << std::flush;
@@ -234,9 +291,12 @@ std::vector<Command> optimize_commands() {
                  ("max-rows", po::value<long long>()->value_name("N"), "use only N randomly chosen rows")
                  ("sampler", po::value<std::string>()->default_value("random")->value_name("NAME"),
                   "random, or hybrid (random starts refined by hypergradients)")
-                 ("method", po::value<std::string>()->value_name("NAME"),
+                 ("method", po::value<std::string>()->default_value("cg")->value_name("NAME"),
                   "hypergradient method of the hybrid sampler: t1t2, neumann, cg, drmad, unrolled")
-                 ("hyper-steps", po::value<int>()->value_name("N"), "hyper-steps per trial (hybrid sampler)")
+                 ("hyper-steps", po::value<int>()->default_value(20)->value_name("N"),
+                  "hyper-steps per trial (hybrid sampler)")
+                 ("hyper-lr", po::value<double>()->default_value(0.1, "0.1")->value_name("RATE"),
+                  "Adam step size on the log of the hyperparameters (hybrid sampler)")
                  ("n-trials", po::value<int>()->value_name("N"),
                   "trials to add (default: 20 unless --timeout is given)")
                  ("timeout", po::value<double>()->value_name("SECONDS"), "start no new trial after this long")

@@ -17,11 +17,11 @@ constexpr double kLowestL2 = 1e-5;
 constexpr double kHighestL2 = 1.0;
 
 inline LossHyperparameter global_l2_penalty() {
-  return {"l2", {}, kLowestL2, kHighestL2, true, "L2 penalty on every weight"};
+  return {"l2", {}, "", kLowestL2, kHighestL2, true, "L2 penalty on every weight"};
 }
 
 inline LossHyperparameter per_feature_l2_penalty(const Dataset& data) {
-  return {"l2", data.feature_names, kLowestL2, kHighestL2, true,
+  return {"feature_l2", data.feature_names, "feature", kLowestL2, kHighestL2, true,
           "extra L2 penalty on the weights of one feature"};
 }
 

@@ -33,12 +33,13 @@ class LogisticTask : public Task {
 
   double run_trial(Trial& trial) override {
     seed_trial(settings_.seed, trial);
+    HyperTrial hyper(trial);
     const Model model = penalized_linear_model(train_.features.size(1), n_classes_,
-                                               suggest_fixed_values(trial, global_),
-                                               suggest_fixed_values(trial, per_feature_));
-    const double validation_loss = train_model(model, cross_entropy, train_, valid_, options_, trial);
+                                               suggest_loss_hyperparameter(hyper, global_),
+                                               suggest_loss_hyperparameter(hyper, per_feature_));
+    const double validation_loss = train_model(model, cross_entropy, train_, valid_, options_, hyper);
     record_metrics(trial, model, cross_entropy, valid_, test_, /*classifier=*/true);
-    return validation_loss;
+    return hyper.finish(validation_loss);
   }
 
  private:

@@ -11,14 +11,16 @@ struct LossHyperparameter {
   std::string name;
   // Empty for a single value; else the elements' names (e.g. the features).
   std::vector<std::string> element_names;
+  // What one element belongs to, e.g. "feature" or "layer".
+  std::string element_noun;
   double low = 0;
   double high = 0;
   bool log = false;
   std::string meaning;
 
-  // The trial parameter of each element: `name` alone, or name + "_" + element.
-  std::vector<std::string> param_names() const;
-  // E.g. "l2_pixel_0 ... l2_pixel_63 (64 values): per-feature L2 penalty, log-uniform in [1e-05, 10]".
+  // E.g. "feature_l2[0] ... feature_l2[63] (one per feature, pixel_0 ... pixel_63): extra L2
+  // penalty ..., log-uniform in [1e-05, 1]". The params are named as hpo::HyperTrial names
+  // the elements of a vector hyperparameter.
   std::string description() const;
 };
 

@@ -21,7 +21,7 @@ constexpr double kMaxLearningRate = 0.3;
 LossHyperparameter weight_decay_per_layer(std::int64_t depth) {
   std::vector<std::string> layers;
   for (std::int64_t layer = 0; layer <= depth; ++layer) layers.push_back("layer_" + std::to_string(layer));
-  return {"weight_decay", layers, 1e-6, 1e-1, true, "L2 penalty on the weights of one layer"};
+  return {"weight_decay", layers, "layer", 1e-6, 1e-1, true, "L2 penalty on the weights of one layer"};
 }
 
 Model perceptron(std::int64_t n_inputs, std::int64_t width, std::int64_t depth, std::int64_t n_classes,
@@ -82,11 +82,12 @@ class MlpTask : public Task {
     options.epochs = settings_.epochs;
     options.batch_size = settings_.batch_size;
     options.learning_rate = trial.suggest_float("learning_rate", kMinLearningRate, kMaxLearningRate, /*log=*/true);
+    HyperTrial hyper(trial);
     const Model model = perceptron(train_.features.size(1), width, depth, n_classes_,
-                                   suggest_fixed_values(trial, weight_decay_per_layer(depth)));
-    const double validation_loss = train_model(model, cross_entropy, train_, valid_, options, trial);
+                                   suggest_loss_hyperparameter(hyper, weight_decay_per_layer(depth)));
+    const double validation_loss = train_model(model, cross_entropy, train_, valid_, options, hyper);
     record_metrics(trial, model, cross_entropy, valid_, test_, /*classifier=*/true);
-    return validation_loss;
+    return hyper.finish(validation_loss);
   }
 
  private:

@@ -51,11 +51,12 @@ class RidgeTask : public Task {
 
   double run_trial(Trial& trial) override {
     seed_trial(settings_.seed, trial);
-    const Model model = penalized_linear_model(train_.features.size(1), 1, suggest_fixed_values(trial, global_),
-                                               suggest_fixed_values(trial, per_feature_));
-    const double validation_loss = train_model(model, half_squared_error, train_, valid_, options_, trial);
+    HyperTrial hyper(trial);
+    const Model model = penalized_linear_model(train_.features.size(1), 1, suggest_loss_hyperparameter(hyper, global_),
+                                               suggest_loss_hyperparameter(hyper, per_feature_));
+    const double validation_loss = train_model(model, half_squared_error, train_, valid_, options_, hyper);
     record_metrics(trial, model, half_squared_error, valid_, test_, /*classifier=*/false);
-    return validation_loss;
+    return hyper.finish(validation_loss);
   }
 
  private:

@@ -38,14 +38,14 @@ TensorData with_class_labels(const Dataset& data) {
           torch::from_blob(labels.data(), {static_cast<long>(labels.size())}, torch::kInt64).clone()};
 }
 
-HyperparameterValues suggest_fixed_values(Trial& trial, const LossHyperparameter& hyperparameter) {
-  std::vector<double> values;
-  for (const std::string& name : hyperparameter.param_names()) {
-    values.push_back(trial.suggest_float(name, hyperparameter.low, hyperparameter.high, hyperparameter.log));
-  }
-  torch::Tensor tensor = torch::tensor(values, torch::kFloat32);
-  if (hyperparameter.element_names.empty()) tensor = tensor.reshape({});
-  return [tensor] { return tensor; };
+HyperparameterValues suggest_loss_hyperparameter(HyperTrial& hyper, const LossHyperparameter& hyperparameter) {
+  const auto size = static_cast<std::int64_t>(hyperparameter.element_names.size());
+  const hypergrad::Hyperparameter values =
+      size == 0 ? hyper.suggest_hyperparameter(hyperparameter.name, hyperparameter.low, hyperparameter.high,
+                                               hyperparameter.log)
+                : hyper.suggest_hyperparameter(hyperparameter.name, size, hyperparameter.low, hyperparameter.high,
+                                               hyperparameter.log);
+  return [values] { return values.value(); };
 }
 
 namespace {
@@ -95,28 +95,38 @@ torch::Tensor cross_entropy(const torch::Tensor& outputs, const torch::Tensor& l
 }
 
 double train_model(const Model& model, const DataLoss& data_loss, const TensorData& train,
-                   const TensorData& valid, const TrainingOptions& options, Trial& trial) {
-  torch::optim::SGD optimizer(model.weights,
-                              torch::optim::SGDOptions(options.learning_rate).momentum(options.momentum));
+                   const TensorData& valid, const TrainingOptions& options, HyperTrial& hyper) {
   const std::int64_t n_rows = train.features.size(0);
+  auto loss_on = [&model, &data_loss, &train](const torch::Tensor& rows) {
+    return data_loss(model.forward(train.features.index_select(0, rows)), train.targets.index_select(0, rows)) +
+           model.penalty();
+  };
+  hypergrad::Problem problem;
+  problem.parameters = model.weights;
+  // The hypergradient methods take L_T on a fresh random batch at each hyper-step.
+  problem.train_loss = [loss_on, n_rows, batch_size = options.batch_size] {
+    return loss_on(torch::randint(n_rows, {std::min<std::int64_t>(batch_size, n_rows)}, torch::kInt64));
+  };
+  problem.val_loss = [&model, &data_loss, &valid] { return data_loss(model.forward(valid.features), valid.targets); };
+  hypergrad::HyperOptimizer& optimizer = hyper.make_optimizer(
+      std::move(problem), std::make_shared<torch::optim::SGD>(
+                              model.weights, torch::optim::SGDOptions(options.learning_rate).momentum(options.momentum)));
+
   double validation_loss = 0;
   for (int epoch = 0; epoch < options.epochs; ++epoch) {
     const torch::Tensor order = torch::randperm(n_rows, torch::kInt64);
     for (std::int64_t start = 0; start < n_rows; start += options.batch_size) {
       throw_if_interrupted();
       const torch::Tensor batch = order.slice(0, start, std::min(start + options.batch_size, n_rows));
-      optimizer.zero_grad();
-      const torch::Tensor loss =
-          data_loss(model.forward(train.features.index_select(0, batch)), train.targets.index_select(0, batch)) +
-          model.penalty();
+      // The closure holds its batch: the unrolled method replays it at the hyper-step.
+      const torch::Tensor loss = optimizer.step([loss_on, batch] { return loss_on(batch); });
       throw_if_diverged(loss.item<double>(), "training loss at epoch " + std::to_string(epoch));
-      loss.backward();
-      optimizer.step();
     }
     validation_loss = evaluate_loss(model, data_loss, valid);
     throw_if_diverged(validation_loss, "validation loss at epoch " + std::to_string(epoch));
-    trial.report(validation_loss, epoch);
-    if (trial.should_prune()) throw TrialPruned("pruned at epoch " + std::to_string(epoch));
+    if (hyper.refining()) continue;  // the hyper-steps report (step = hyper-step index)
+    hyper.trial().report(validation_loss, epoch);
+    if (hyper.trial().should_prune()) throw TrialPruned("pruned at epoch " + std::to_string(epoch));
   }
   return validation_loss;
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "data/dataset.hpp"
+#include "hpo/hybrid/hyper_trial.hpp"
 #include "hpo/trial.hpp"
 #include "tasks/loss_hyperparameter.hpp"
 
@@ -29,9 +30,10 @@ TensorData with_class_labels(const Dataset& data);
 // loss: a scalar tensor, or one value per element.
 using HyperparameterValues = std::function<torch::Tensor()>;
 
-// Random search: every element is drawn once by trial.suggest_float and stays fixed while
-// the model trains. (The hybrid sampler will hand out values it refines instead.)
-HyperparameterValues suggest_fixed_values(Trial& trial, const LossHyperparameter& hyperparameter);
+// The hyperparameter's values: the study's sampler draws the initial values (params `name`
+// or name[0] ... name[n-1]); under the hybrid sampler they are refined while the model
+// trains, under any other sampler they stay fixed.
+HyperparameterValues suggest_loss_hyperparameter(HyperTrial& hyper, const LossHyperparameter& hyperparameter);
 
 // One trial's model.
 struct Model {
@@ -53,12 +55,14 @@ struct TrainingOptions {
   double momentum = 0.9;
 };
 
-// Minibatch SGD with momentum on data_loss + penalty over shuffled batches of `train`.
-// After every epoch the validation loss (data_loss on `valid`) is reported to the trial and
-// the pruner is asked (hpo::TrialPruned). Stops with Interrupted on Ctrl-C and with
+// Minibatch SGD with momentum on data_loss + penalty over shuffled batches of `train`,
+// through the trial's HyperOptimizer: under the hybrid sampler it refines the loss
+// hyperparameters and reports the validation loss at each hyper-step; otherwise the
+// validation loss (data_loss on `valid`) is reported after every epoch. Either way the
+// pruner is asked (hpo::TrialPruned). Stops with Interrupted on Ctrl-C and with
 // TrainingDiverged on a non-finite loss. Returns the final validation loss.
 double train_model(const Model& model, const DataLoss& data_loss, const TensorData& train,
-                   const TensorData& valid, const TrainingOptions& options, Trial& trial);
+                   const TensorData& valid, const TrainingOptions& options, HyperTrial& hyper);
 
 // Seeds LibTorch's generator (initialization, batch order) from the seed and trial number.
 void seed_trial(std::uint64_t seed, const Trial& trial);

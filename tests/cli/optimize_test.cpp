@@ -48,7 +48,10 @@ class OptimizeTest : public HpoTest {
 TEST_F(OptimizeTest, LogisticOnBundledDigitsThenResume) {
   const RunResult first = expect_ok(digits("logistic", 3));
   EXPECT_NE(first.out.find("Tuning:\n  l2: "), std::string::npos) << first.out;
-  EXPECT_NE(first.out.find("l2_pixel_0 ... l2_pixel_63 (64 values)"), std::string::npos) << first.out;
+  EXPECT_NE(first.out.find("feature_l2[0] ... feature_l2[63] (one per feature, pixel_0 ... pixel_63)"),
+            std::string::npos)
+      << first.out;
+  EXPECT_NE(first.out.find("Sampler: random"), std::string::npos) << first.out;
   EXPECT_NE(first.out.find("trial 2 COMPLETE"), std::string::npos) << first.out;  // one line per trial
   EXPECT_NE(first.out.find("Best trial "), std::string::npos);
   EXPECT_NE(first.out.find("'logistic-digits' (3 trials) is stored in sqlite:///"), std::string::npos);
@@ -83,9 +86,39 @@ TEST_F(OptimizeTest, RidgeAndMlpWithJsonSummary) {
     const int depth = trial["params"]["depth"];
     EXPECT_TRUE(trial["params"].contains("learning_rate"));
     EXPECT_TRUE(trial["params"].contains("hidden_size"));
-    EXPECT_TRUE(trial["params"].contains("weight_decay_layer_" + std::to_string(depth)));
-    EXPECT_FALSE(trial["params"].contains("weight_decay_layer_" + std::to_string(depth + 1)));
+    EXPECT_TRUE(trial["params"].contains("weight_decay[" + std::to_string(depth) + "]"));
+    EXPECT_FALSE(trial["params"].contains("weight_decay[" + std::to_string(depth + 1) + "]"));
   }
+}
+
+TEST_F(OptimizeTest, HybridSamplerRefinesThePenalties) {
+  const RunResult run = expect_ok(args({digits("logistic", 3), {"--sampler", "hybrid", "--method", "neumann",
+                                                               "--hyper-steps", "4", "--study-name", "hybrid"}}));
+  EXPECT_NE(run.out.find("Sampler: hybrid (random starts, continuous loss hyperparameters refined by neumann "
+                         "hypergradients in 4 hyper-steps per trial)"),
+            std::string::npos)
+      << run.out;
+  const Json all = trials("hybrid");
+  ASSERT_EQ(all.size(), 3u);
+  for (const Json& trial : all) EXPECT_EQ(trial["state"], "COMPLETE");
+  if (has_python_optuna()) {
+    // The refinement record lives in system attributes, which `hpo trials` (like `optuna
+    // trials`) does not print.
+    const RunResult records = python(
+        "study = optuna.load_study(study_name='hybrid', storage=storage)\n"
+        "print(json.dumps([{'params': t.params, 'steps': len(t.intermediate_values),\n"
+        "                   'hypergrad': t.system_attrs['hypergrad']} for t in study.trials]))\n");
+    ASSERT_EQ(records.exit_code, 0) << records.err;
+    for (const Json& trial : parse_output(records.out)) {
+      const Json& record = trial["hypergrad"];
+      EXPECT_EQ(record["method"], "neumann");
+      EXPECT_EQ(record["hyper_steps"], 4);
+      EXPECT_EQ(trial["steps"], 4);
+      EXPECT_NE(record["initial_params"]["feature_l2[7]"], trial["params"]["feature_l2[7]"]);
+    }
+  }
+  expect_bad_input(args({digits("logistic", 1), {"--sampler", "hybrid", "--method", "newton"}}), "--method must be");
+  expect_bad_input(args({digits("logistic", 1), {"--method", "cg"}}), "--method applies to --sampler hybrid only");
 }
 
 TEST_F(OptimizeTest, IdxFolder) {
