@@ -1,0 +1,93 @@
+// `hpo optimize` (built with LibTorch) under faults that tests/cli does not cover: a run
+// killed with SIGKILL (no Ctrl-C handler runs) and continued by rerunning the command,
+// and data that loads but cannot be trained on.
+#include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <thread>
+
+#include "database_checks.hpp"
+#include "hpo/error.hpp"
+#include "hpo_process.hpp"
+
+namespace hpo::cli_test {
+namespace {
+
+using reliability::file_bytes;
+
+class CliOptimizeFaults : public HpoTest {
+ protected:
+  std::vector<std::string> optimize(const std::string& data, int n_trials) const {
+    return args({{"optimize", "--task", "ridge", "--data", data, "--sampler", "random", "--n-trials",
+                  std::to_string(n_trials), "--epochs", "1", "--study-name", "k", "-q"},
+                 storage()});
+  }
+  std::vector<FrozenTrial> trials() const { return reliability::read_trials(db_path().string(), "k"); }
+};
+
+TEST_F(CliOptimizeFaults, KilledRunIsContinuedByARerun) {
+  const int pid = start(optimize(digits_csv().string(), 1000));
+  // Kill it once a few trials have finished, while it is inside the next one.
+  std::size_t finished_before = 0;
+  for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+       finished_before < 3 && std::chrono::steady_clock::now() < deadline;) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (!std::filesystem::exists(db_path())) continue;  // reading would create it
+    try {
+      finished_before = trials().size();
+    } catch (const NotFoundError&) {  // the study is not there yet
+    }
+  }
+  ::kill(pid, SIGKILL);
+  ASSERT_EQ(wait(pid).exit_code, 128 + SIGKILL);
+
+  const std::string db = db_path().string();
+  ASSERT_EQ(reliability::integrity_check(db), "ok");
+  EXPECT_EQ(reliability::foreign_key_violations(db), std::vector<std::string>{});
+  const std::vector<FrozenTrial> killed = trials();
+  ASSERT_GE(killed.size(), 3u);
+  std::map<int, Json> finished;
+  for (const FrozenTrial& t : killed) {
+    if (is_finished(t.state)) finished.emplace(t.number, reliability::trial_record(t));
+  }
+
+  const RunResult rerun = hpo(optimize(digits_csv().string(), 2));
+  ASSERT_EQ(rerun.exit_code, 0) << rerun.err;
+  const std::vector<FrozenTrial> after = trials();
+  ASSERT_EQ(after.size(), killed.size() + 2);
+  EXPECT_EQ(reliability::check_numbers_dense(after), "");
+  for (const auto& [number, record] : finished) {
+    EXPECT_EQ(reliability::trial_record(after[number]), record) << "finished trial " << number << " changed";
+  }
+  for (std::size_t i = killed.size(); i < after.size(); ++i) {  // the pruner may stop a trial early
+    EXPECT_TRUE(after[i].state == TrialState::Complete || after[i].state == TrialState::Pruned) << "trial " << i;
+  }
+  // A trial the kill interrupted stays RUNNING until its heartbeat is older than the grace
+  // period of hpo optimize (minutes, not the seconds this test lasts).
+  for (std::size_t i = 0; i < killed.size(); ++i) {
+    EXPECT_EQ(after[i].state, killed[i].state) << "trial " << i;
+  }
+}
+
+TEST_F(CliOptimizeFaults, DataThatLoadsButCannotBeTrainedOn) {
+  ASSERT_EQ(hpo(optimize(digits_csv().string(), 1)).exit_code, 0);
+  const std::string before = file_bytes(db_path().string());
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"x,y\n1,2\n", "cannot split 1 rows"},
+      {"x,z,y\n1,2,3\n4,,6\n7,8,9\n", "line 3: column 'z': '' is not a finite number"},
+      {"x,z,y\n1,2,3\n4,5\n7,8,9\n", "line 3: 2 fields, expected 3"},
+  };
+  for (const auto& [csv, message] : cases) {
+    write_text("data.csv", csv);
+    const RunResult result = hpo(optimize("data.csv", 1));
+    EXPECT_EQ(result.exit_code, 2) << csv << result.err;
+    EXPECT_EQ(result.err.find('\n'), result.err.size() - 1) << result.err;
+    EXPECT_NE(result.err.find(message), std::string::npos) << result.err;
+    EXPECT_EQ(file_bytes(db_path().string()), before) << csv;
+  }
+}
+
+}  // namespace
+}  // namespace hpo::cli_test
