@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
@@ -33,8 +34,12 @@ namespace hpo::cli {
 
 namespace {
 
-// A trial that a dead worker left RUNNING is failed by the next run after this long.
-constexpr std::chrono::seconds kHeartbeatInterval{30};
+// Running trials write a heartbeat this often; one that a dead worker left RUNNING is
+// failed by the next run once its heartbeat is two intervals old.
+constexpr double kDefaultHeartbeatSeconds = 30;
+// A failed stale trial is re-enqueued with its parameters (it was killed, not bad), but
+// not forever: parameters that kill the worker every time (e.g. out of memory) give up.
+constexpr int kMaxRetry = 3;
 // The best trial's parameters shown at the end; the rest are left to `hpo best-trial`.
 constexpr std::size_t kParamsShown = 16;
 
@@ -46,6 +51,7 @@ struct OptimizeRequest {
   TrainingSettings training;
   std::optional<int> n_trials;
   std::optional<std::chrono::duration<double>> timeout;
+  std::chrono::milliseconds heartbeat_interval{0};
   bool hybrid = false;
   std::string method;
   int hyper_steps = 0;
@@ -115,6 +121,13 @@ OptimizeRequest read_request(const po::variables_map& options) {
     request.timeout = std::chrono::duration<double>(*seconds);
   }
   if (!request.n_trials && !request.timeout) request.n_trials = 20;
+  // At least 1 ms: the storage takes whole milliseconds, and 0 would mean heartbeats off.
+  const double heartbeat_seconds = options["heartbeat-interval"].as<double>();
+  if (!(heartbeat_seconds >= 0.001 && heartbeat_seconds <= 86400)) {
+    throw ValueError("--heartbeat-interval must be between 0.001 and 86400 seconds, got " +
+                     std::to_string(heartbeat_seconds));
+  }
+  request.heartbeat_interval = std::chrono::milliseconds(std::llround(heartbeat_seconds * 1000));
   return request;
 }
 
@@ -155,7 +168,9 @@ std::shared_ptr<Pruner> make_pruner(const OptimizeRequest& request) {
 Study open_optimize_study(const GlobalOptions& global, const OptimizeRequest& request, const std::string& name,
                           std::size_t n_train_rows) {
   const auto storage = open_cli_storage(global, MissingDatabase::Create,
-                                        SqliteStorageOptions().heartbeat_interval(kHeartbeatInterval));
+                                        SqliteStorageOptions()
+                                            .heartbeat_interval(request.heartbeat_interval)
+                                            .failed_trial_callback(RetryFailedTrialCallback(kMaxRetry)));
   Study study = create_study(storage, StudyOptions()
                                           .study_name(name)
                                           .direction(StudyDirection::Minimize)
@@ -303,7 +318,12 @@ std::vector<Command> optimize_commands() {
                  ("seed", po::value<std::uint64_t>()->default_value(0)->value_name("S"),
                   "seeds the split, the sampler and the training")
                  ("epochs", po::value<int>()->default_value(20)->value_name("N"), "training epochs per trial")
-                 ("batch-size", po::value<int>()->default_value(64)->value_name("N"), "minibatch size");
+                 ("batch-size", po::value<int>()->default_value(64)->value_name("N"), "minibatch size")
+                 ("heartbeat-interval", po::value<double>()->default_value(kDefaultHeartbeatSeconds, "30")
+                                            ->value_name("SECONDS"),
+                  "advanced: how often a running trial records that it is alive; a trial left RUNNING "
+                  "by a killed run is failed after two intervals and retried (at most 3 times) by the "
+                  "next run on the study");
            },
            optimize_command}};
 }

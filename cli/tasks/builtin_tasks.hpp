@@ -1,6 +1,6 @@
 #pragma once
 
-// The constructors behind make_task(), one per task file.
+// The constructors behind make_task() (linear_tasks.cpp, mlp_task.cpp).
 
 #include <memory>
 
