@@ -173,16 +173,26 @@ struct Config {
 
 void write_svg(const std::vector<Config>& configs, const std::string& path) {
   const double width = 460, height = 320, left = 60, top = 30, plot_w = 360, plot_h = 230;
-  double lo = INFINITY, hi = -INFINITY, max_trials = 1, max_time = 1e-3, min_time = INFINITY;
+  double max_trials = 1, max_time = 1e-3, min_time = INFINITY;
   for (const auto& c : configs)
     for (const auto& curve : c.curves)
       for (std::size_t i = 0; i < curve.size(); ++i) {
-        if (std::isfinite(curve[i].second)) lo = std::min(lo, curve[i].second), hi = std::max(hi, curve[i].second);
         max_trials = std::max(max_trials, static_cast<double>(i + 1));
         max_time = std::max(max_time, curve[i].first);
         min_time = std::min(min_time, curve[i].first);
       }
-  hi = std::min(hi, lo + 3 * (median_at(configs.front().curves, 1) - lo + 1e-9));
+  // The range the median curves move in: from the best final median to the worst median
+  // first trial (best-so-far curves only go down).
+  double first = -INFINITY, last = INFINITY;
+  for (const auto& c : configs) {
+    std::size_t n = c.curves.empty() ? 0 : c.curves[0].size();
+    for (const auto& curve : c.curves) n = std::min(n, curve.size());
+    if (n == 0) continue;
+    first = std::max(first, median_at(c.curves, 1));
+    last = std::min(last, median_at(c.curves, n));
+  }
+  const double lo = last - 0.05 * (first - last);
+  const double hi = first + 0.05 * (first - last) + 1e-9;
   const char* colors[] = {"#444444", "#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2"};
   std::ofstream svg(path);
   svg << "<svg xmlns='http://www.w3.org/2000/svg' width='" << 2 * width << "' height='" << height
