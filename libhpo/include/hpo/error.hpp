@@ -36,7 +36,7 @@ class UpdateFinishedTrialError : public Error {
   using Error::Error;
 };
 
-// The storage backend failed or refused a file (not SQLite, unknown schema version...).
+// The storage backend failed, or refused a file (of another format, an unknown schema version...).
 class StorageError : public Error {
  public:
   using Error::Error;
