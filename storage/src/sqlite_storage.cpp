@@ -14,6 +14,7 @@
 #include "hpo/error.hpp"
 #include "sqlite_datetime.hpp"
 #include "sqlite_float_encoding.hpp"
+#include "sqlite_read_only.hpp"
 #include "sqlite_retry.hpp"
 #include "sqlite_schema.hpp"
 #include "sqlite_statement_cache.hpp"
@@ -41,14 +42,15 @@ int busy_timeout_ms(std::chrono::milliseconds budget) {
 
 // Validates an existing file without writing to it: the header check reads bytes, the
 // schema check runs on a read-only connection. Only then may a read-write connection
-// (which switches the file to WAL) touch it.
-void check_existing_file(const std::string& path, std::chrono::milliseconds budget) {
+// (which switches the file to WAL) touch it. Returns the file's schema revision, or
+// nullopt when it has no tables yet (or does not exist).
+std::optional<OptunaSchema> check_existing_file(const std::string& path, std::chrono::milliseconds budget) {
   sqlite::check_sqlite_file_header(path);
   std::error_code ec;
-  if (!std::filesystem::exists(path, ec) || std::filesystem::file_size(path, ec) == 0) return;
-  retry_on_contention(budget, path, [&] {
+  if (!std::filesystem::exists(path, ec) || std::filesystem::file_size(path, ec) == 0) return std::nullopt;
+  return retry_on_contention(budget, path, [&] {
     SQLite::Database db(path, SQLite::OPEN_READONLY, busy_timeout_ms(budget));
-    sqlite::inspect_schema(db, path);
+    return sqlite::inspect_schema(db, path);
   });
 }
 
@@ -61,15 +63,60 @@ SQLite::Database open_read_write(const std::string& path, std::chrono::milliseco
   }
 }
 
+// The connection of a storage, and what opening it found out about the file.
+struct OpenedDatabase {
+  SQLite::Database db;
+  // The revision of an existing Optuna database; nullopt for a new or empty file, whose
+  // schema the storage creates.
+  std::optional<OptunaSchema> schema;
+  // Set when the connection is read-only: why the file cannot be written.
+  std::optional<std::string> read_only_reason;
+};
+
+// Opening writes nothing to a file that is already an Optuna database in WAL mode: such a
+// file may be shared by workers that should not all take the write lock just to open it.
+// A file this user cannot write is opened read-only (if it has the schema), whatever its
+// journal mode, so that reading works and every write is refused with the reason.
+OpenedDatabase open_database(const std::string& path, const SqliteStorageOptions& options) {
+  const int timeout_ms = busy_timeout_ms(options.busy_timeout());
+  if (std::optional<std::string> reason = sqlite::unwritable_reason(path)) {
+    sqlite::check_sqlite_file_header(path);
+    return retry_on_contention(options.busy_timeout(), path, [&] {
+      OpenedDatabase opened{sqlite::open_read_only(path, timeout_ms), std::nullopt, reason};
+      opened.schema = sqlite::inspect_schema(opened.db, path);
+      if (!opened.schema) {
+        throw StorageError("cannot create the study tables in '" + path + "': " + *reason);
+      }
+      return opened;
+    });
+  }
+  const std::optional<OptunaSchema> existing = check_existing_file(path, options.busy_timeout());
+  OpenedDatabase opened{open_read_write(path, options.busy_timeout()), existing, std::nullopt};
+  // The file is new, empty or a valid Optuna database (check_existing_file), so it may be
+  // switched to WAL before the schema exists, which spares the schema its own fsyncs. WAL
+  // lets readers proceed while one process writes, and makes a commit one append to the
+  // log instead of a rewrite of the pages plus a journal. Asking first, because even a
+  // switch to the mode the file already has takes a lock.
+  retry_on_contention(options.busy_timeout(), path, [&] {
+    if (opened.db.execAndGet("PRAGMA journal_mode").getString() != "wal") {
+      opened.db.exec("PRAGMA journal_mode = WAL");
+    }
+    opened.db.exec(synchronous_pragma(options.synchronous()));
+  });
+  return opened;
+}
+
 }  // namespace
 
 class SqliteStorage::Impl {
  public:
   Impl(const std::string& path_, const SqliteStorageOptions& options_);
+  Impl(const std::string& path_, const SqliteStorageOptions& options_, OpenedDatabase&& opened);
 
   std::string path;
   SqliteStorageOptions options;
   OptunaSchema schema = OptunaSchema::v3_2_0_a;
+  std::optional<std::string> read_only_reason;  // set when opened read-only
   std::mutex mutex;  // one connection, one transaction at a time
 
   struct StudyCache {
@@ -125,6 +172,10 @@ class SqliteStorage::Impl {
   // upgraded from read to write half-way (which SQLite cannot wait for).
   template <class F>
   auto write(F&& body) {
+    if (read_only_reason) {
+      throw StorageError("cannot write to the study database '" + path + "': it is open read-only because " +
+                         *read_only_reason);
+    }
     return transaction(SQLite::TransactionBehavior::IMMEDIATE, std::forward<F>(body));
   }
   // A read transaction, so that the several queries of one call see one snapshot.
@@ -351,20 +402,19 @@ class SqliteStorage::Impl {
 };
 
 SqliteStorage::Impl::Impl(const std::string& path_, const SqliteStorageOptions& options_)
+    : Impl(path_, options_, open_database(path_, options_)) {}
+
+SqliteStorage::Impl::Impl(const std::string& path_, const SqliteStorageOptions& options_, OpenedDatabase&& opened)
     : path(path_),
       options(options_),
-      db((check_existing_file(path_, options_.busy_timeout()),
-          open_read_write(path_, options_.busy_timeout()))),
+      read_only_reason(std::move(opened.read_only_reason)),
+      db(std::move(opened.db)),
       statements(db),
       reader(statements) {
-  // The file is new, empty or a valid Optuna database (check_existing_file), so it may
-  // be switched to WAL before the schema exists, which spares the schema its own fsyncs.
-  retry_on_contention(options.busy_timeout(), path, [&] {
-    // WAL lets readers proceed while one process writes, and makes a commit one append
-    // to the log instead of a rewrite of the pages plus a journal.
-    db.exec("PRAGMA journal_mode = WAL");
-    db.exec(synchronous_pragma(options.synchronous()));
-  });
+  if (opened.schema) {  // a schema, once complete, never changes
+    schema = *opened.schema;
+    return;
+  }
   // Several processes may create the same new file at once: the schema is created in a
   // write transaction after checking, inside it, that nobody else has.
   schema = write([&] {
