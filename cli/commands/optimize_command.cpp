@@ -125,7 +125,7 @@ OptimizeRequest read_request(const po::variables_map& options) {
   const double heartbeat_seconds = options["heartbeat-interval"].as<double>();
   if (!(heartbeat_seconds >= 0.001 && heartbeat_seconds <= 86400)) {
     throw ValueError("--heartbeat-interval must be between 0.001 and 86400 seconds, got " +
-                     std::to_string(heartbeat_seconds));
+                     dump_json(Json(heartbeat_seconds)));
   }
   request.heartbeat_interval = std::chrono::milliseconds(std::llround(heartbeat_seconds * 1000));
   return request;

@@ -1,6 +1,7 @@
 // `hpo optimize` (built with LibTorch) under faults that tests/cli does not cover: a run
 // killed with SIGKILL (no Ctrl-C handler runs) and continued by rerunning the command,
-// and data that loads but cannot be trained on.
+// which fails the trial the kill interrupted and retries its parameters, and data that
+// loads but cannot be trained on.
 #include <signal.h>
 
 #include <chrono>
@@ -17,17 +18,21 @@ namespace {
 
 using reliability::file_bytes;
 
+// Heartbeats every 0.2 s, so that a killed trial is stale after 0.4 s instead of a minute.
+constexpr double kHeartbeatSeconds = 0.2;
+
 class CliOptimizeFaults : public HpoTest {
  protected:
   std::vector<std::string> optimize(const std::string& data, int n_trials) const {
     return args({{"optimize", "--task", "ridge", "--data", data, "--sampler", "random", "--n-trials",
-                  std::to_string(n_trials), "--epochs", "1", "--study-name", "k", "-q"},
+                  std::to_string(n_trials), "--epochs", "1", "--study-name", "k", "-q", "--heartbeat-interval",
+                  std::to_string(kHeartbeatSeconds)},
                  storage()});
   }
   std::vector<FrozenTrial> trials() const { return reliability::read_trials(db_path().string(), "k"); }
 };
 
-TEST_F(CliOptimizeFaults, KilledRunIsContinuedByARerun) {
+TEST_F(CliOptimizeFaults, KilledRunIsContinuedByARerunThatRetriesTheKilledTrial) {
   const int pid = start(optimize(digits_csv().string(), 1000));
   // Kill it once a few trials have finished, while it is inside the next one.
   std::size_t finished_before = 0;
@@ -49,12 +54,25 @@ TEST_F(CliOptimizeFaults, KilledRunIsContinuedByARerun) {
   const std::vector<FrozenTrial> killed = trials();
   ASSERT_GE(killed.size(), 3u);
   std::map<int, Json> finished;
+  std::vector<int> interrupted;
   for (const FrozenTrial& t : killed) {
-    if (is_finished(t.state)) finished.emplace(t.number, reliability::trial_record(t));
+    if (is_finished(t.state)) {
+      finished.emplace(t.number, reliability::trial_record(t));
+    } else {
+      interrupted.push_back(t.number);
+    }
   }
+  // One process runs one trial at a time, and the kill came while it ran one.
+  ASSERT_EQ(interrupted.size(), 1u);
+  const FrozenTrial& victim = killed[static_cast<std::size_t>(interrupted[0])];
+  ASSERT_EQ(victim.state, TrialState::Running);
 
+  // Past the grace period (two heartbeat intervals) the rerun fails the killed trial and
+  // enqueues its parameters as a WAITING trial, which is the first one it then runs.
+  std::this_thread::sleep_for(std::chrono::duration<double>(3 * kHeartbeatSeconds));
   const RunResult rerun = hpo(optimize(digits_csv().string(), 2));
   ASSERT_EQ(rerun.exit_code, 0) << rerun.err;
+  EXPECT_EQ(rerun.err, "");
   const std::vector<FrozenTrial> after = trials();
   ASSERT_EQ(after.size(), killed.size() + 2);
   EXPECT_EQ(reliability::check_numbers_dense(after), "");
@@ -64,11 +82,20 @@ TEST_F(CliOptimizeFaults, KilledRunIsContinuedByARerun) {
   for (std::size_t i = killed.size(); i < after.size(); ++i) {  // the pruner may stop a trial early
     EXPECT_TRUE(after[i].state == TrialState::Complete || after[i].state == TrialState::Pruned) << "trial " << i;
   }
-  // A trial the kill interrupted stays RUNNING until its heartbeat is older than the grace
-  // period of hpo optimize (minutes, not the seconds this test lasts).
-  for (std::size_t i = 0; i < killed.size(); ++i) {
-    EXPECT_EQ(after[i].state, killed[i].state) << "trial " << i;
+
+  EXPECT_EQ(after[victim.number].state, TrialState::Fail);
+  const FrozenTrial& retry = after[killed.size()];
+  ASSERT_EQ(retry.system_attrs.count("failed_trial"), 1u) << "the rerun's first trial is not a retry";
+  EXPECT_EQ(retry.system_attrs.at("failed_trial"), victim.number);
+  EXPECT_EQ(retry.system_attrs.at("retry_history"), Json::array({victim.number}));
+  // The parameters the killed trial had drawn before the kill, and no others changed.
+  for (const auto& [name, value] : victim.params) {
+    ASSERT_TRUE(retry.params.count(name)) << name;
+    EXPECT_EQ(retry.params.at(name), value) << name;
   }
+  EXPECT_EQ(retry.params.size(), after[0].params.size());
+  // The second trial of the rerun is a fresh one, not a second retry.
+  EXPECT_EQ(after.back().system_attrs.count("failed_trial"), 0u);
 }
 
 TEST_F(CliOptimizeFaults, DataThatLoadsButCannotBeTrainedOn) {
