@@ -88,7 +88,8 @@ TEST_F(CliOptimizeFaults, KilledRunIsContinuedByARerunThatRetriesTheKilledTrial)
   ASSERT_EQ(retry.system_attrs.count("failed_trial"), 1u) << "the rerun's first trial is not a retry";
   EXPECT_EQ(retry.system_attrs.at("failed_trial"), victim.number);
   EXPECT_EQ(retry.system_attrs.at("retry_history"), Json::array({victim.number}));
-  // The parameters the killed trial had drawn before the kill, and no others changed.
+  // The retry keeps every parameter the killed trial had drawn before the kill, and has
+  // the whole set a trial of the task draws (any the kill cut short are drawn anew).
   for (const auto& [name, value] : victim.params) {
     ASSERT_TRUE(retry.params.count(name)) << name;
     EXPECT_EQ(retry.params.at(name), value) << name;
