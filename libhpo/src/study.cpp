@@ -121,15 +121,9 @@ Trial Study::ask(const SearchSpace& fixed_distributions) {
   return trial;
 }
 
-FrozenTrial Study::finish_trial(std::int64_t trial_id, std::optional<std::vector<double>> values,
-                                TrialState state, const std::string& fail_reason,
-                                bool skip_if_finished) {
-  FrozenTrial trial = storage_->get_trial(trial_id);
-  if (is_finished(trial.state)) {
-    if (skip_if_finished) return trial;
-    throw UpdateFinishedTrialError("trial " + std::to_string(trial.number) + " is already " +
-                                   to_string(trial.state) + ", expected a RUNNING or WAITING trial");
-  }
+FrozenTrial Study::finish_trial(const FrozenTrial& trial, std::optional<std::vector<double>> values,
+                                TrialState state, const std::string& fail_reason) {
+  const std::int64_t trial_id = trial.trial_id;
   std::string reason = fail_reason;
   if (state == TrialState::Pruned) {
     values.reset();
@@ -173,8 +167,14 @@ FrozenTrial Study::tell(int trial_number, const std::vector<double>& values, Tri
     throw ValueError("told " + std::to_string(values.size()) + " value(s) for trial " +
                      std::to_string(trial_number) + ", expected " + std::to_string(directions_.size()) +
                      " (one per objective)");
-  std::int64_t trial_id = storage_->get_trial_id_from_study_id_trial_number(study_id_, trial_number);
-  return finish_trial(trial_id, values, state, "", skip_if_finished);
+  FrozenTrial trial =
+      storage_->get_trial(storage_->get_trial_id_from_study_id_trial_number(study_id_, trial_number));
+  if (is_finished(trial.state)) {
+    if (skip_if_finished) return trial;
+    throw UpdateFinishedTrialError("trial " + std::to_string(trial.number) + " is already " +
+                                   to_string(trial.state) + ", expected a RUNNING or WAITING trial");
+  }
+  return finish_trial(trial, values, state, "");
 }
 
 FrozenTrial Study::tell(const Trial& trial, double value) { return tell(trial.number(), std::vector<double>{value}); }
@@ -238,7 +238,8 @@ FrozenTrial Study::run_one_trial(const MultiObjective& objective, const Optimize
       error = std::current_exception();
     }
   }
-  FrozenTrial finished = finish_trial(trial.trial_id(), values, state, reason, false);
+  // The trial's own handle saw every write of the objective: no need to read it back.
+  FrozenTrial finished = finish_trial(trial.snapshot(), values, state, reason);
   if (error && !caught) std::rethrow_exception(error);
   return finished;
 }

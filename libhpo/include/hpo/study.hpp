@@ -124,8 +124,10 @@ class Study {
   FrozenTrial run_one_trial(const MultiObjective& objective, const OptimizeOptions& options);
   void fail_stale_trials();
   std::optional<std::int64_t> pop_waiting_trial_id();
-  FrozenTrial finish_trial(std::int64_t trial_id, std::optional<std::vector<double>> values,
-                           TrialState state, const std::string& fail_reason, bool skip_if_finished);
+  // Finishes `trial`, an unfinished trial as last seen (its intermediate values decide a
+  // PRUNED trial's value); a trial finished meanwhile makes the storage throw.
+  FrozenTrial finish_trial(const FrozenTrial& trial, std::optional<std::vector<double>> values,
+                           TrialState state, const std::string& fail_reason);
 
   std::shared_ptr<Storage> storage_;
   std::int64_t study_id_;
