@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "hpo/error.hpp"
-#include "hpo/random_sampler.hpp"
+#include "hpo/samplers/tpe_sampler.hpp"
 
 namespace hpo {
 namespace {
@@ -89,7 +89,7 @@ Study::Study(std::shared_ptr<Storage> storage, std::int64_t study_id, std::share
       study_id_(study_id),
       study_name_(storage_->get_study_name_from_id(study_id)),
       directions_(storage_->get_study_directions(study_id)),
-      sampler_(sampler ? std::move(sampler) : std::make_shared<RandomSampler>()),
+      sampler_(sampler ? std::move(sampler) : std::make_shared<TPESampler>()),
       pruner_(pruner ? std::move(pruner) : std::make_shared<MedianPruner>()),
       stop_requested_(std::make_shared<std::atomic<bool>>(false)) {}
 

@@ -23,7 +23,7 @@ struct StudyOptions {
   // Empty: a unique "no-name-<uuid>" name, as Optuna does.
   HPO_ARG(std::string, study_name);
   HPO_ARG(std::vector<StudyDirection>, directions) = {StudyDirection::Minimize};
-  // Null: RandomSampler with a random seed.
+  // Null: TPESampler with default options and a random seed (Optuna's default).
   HPO_ARG(std::shared_ptr<Sampler>, sampler);
   // Null: MedianPruner with default options (Optuna's default).
   HPO_ARG(std::shared_ptr<Pruner>, pruner);
