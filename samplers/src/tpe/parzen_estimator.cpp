@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <numeric>
 
 #include "hpo/error.hpp"
@@ -198,39 +199,76 @@ std::vector<std::vector<double>> ParzenEstimator::sample(const std::function<dou
 std::vector<double> ParzenEstimator::log_pdf(const std::vector<std::vector<double>>& points) const {
   const std::size_t n_kernels = weights_.size();
   // Per point and kernel: log weight + Σ over parameters of the kernel's log density.
-  std::vector<std::vector<double>> terms(points.size(), std::vector<double>(n_kernels));
-  for (std::size_t i = 0; i < points.size(); ++i)
-    for (std::size_t k = 0; k < n_kernels; ++k) terms[i][k] = std::log(weights_[k]);
+  std::vector<double> log_weights(n_kernels);
+  for (std::size_t k = 0; k < n_kernels; ++k) log_weights[k] = std::log(weights_[k]);
+  std::vector<std::vector<double>> terms(points.size(), log_weights);
   for (std::size_t p = 0; p < space_.size(); ++p) {
     if (const auto* c = std::get_if<CategoricalKernels>(&kernels_[p])) {
+      std::vector<double> log_p(c->probabilities.size());
+      for (std::size_t j = 0; j < log_p.size(); ++j) log_p[j] = std::log(c->probabilities[j]);
       for (std::size_t i = 0; i < points.size(); ++i) {
         const auto choice = static_cast<std::size_t>(points[i][p]);
-        for (std::size_t k = 0; k < n_kernels; ++k)
-          terms[i][k] += std::log(c->probabilities[k * c->n_choices + choice]);
+        for (std::size_t k = 0; k < n_kernels; ++k) terms[i][k] += log_p[k * c->n_choices + choice];
       }
       continue;
     }
     const auto& nk = std::get<NumericalKernels>(kernels_[p]);
     const bool log_space = is_log(space_[p].second);
     const double lo = nk.low - nk.step / 2, hi = nk.high + nk.step / 2;
-    // Each kernel's normalization, once: its truncation mass, and for a density its width.
-    std::vector<double> log_norm(n_kernels);
+    if (nk.step > 0) {
+      // Kernels on a grid repeat (many observations share a value and so a width): the
+      // masses are computed once per distinct kernel and distinct point.
+      std::vector<std::pair<double, double>> distinct;
+      std::vector<std::size_t> kernel_of(n_kernels);
+      {
+        std::vector<std::size_t> order(n_kernels);
+        std::iota(order.begin(), order.end(), 0);
+        std::sort(order.begin(), order.end(), [&nk](std::size_t a, std::size_t b) {
+          return std::make_pair(nk.mu[a], nk.sigma[a]) < std::make_pair(nk.mu[b], nk.sigma[b]);
+        });
+        for (std::size_t k : order) {
+          const std::pair<double, double> kernel{nk.mu[k], nk.sigma[k]};
+          if (distinct.empty() || distinct.back() != kernel) distinct.push_back(kernel);
+          kernel_of[k] = distinct.size() - 1;
+        }
+      }
+      std::vector<double> log_norm(distinct.size());
+      for (std::size_t u = 0; u < distinct.size(); ++u) {
+        const auto [mu, sigma] = distinct[u];
+        log_norm[u] = log_gauss_mass((lo - mu) / sigma, (hi - mu) / sigma);
+      }
+      std::map<double, std::vector<double>> mass_at;  // point value → log mass per distinct kernel
+      std::vector<double> mass(distinct.size());
+      for (std::size_t i = 0; i < points.size(); ++i) {
+        const double x = points[i][p];
+        auto known = mass_at.find(x);
+        if (known == mass_at.end()) {
+          for (std::size_t u = 0; u < distinct.size(); ++u) {
+            const auto [mu, sigma] = distinct[u];
+            mass[u] = log_gauss_mass((x - nk.step / 2 - mu) / sigma, (x + nk.step / 2 - mu) / sigma) - log_norm[u];
+          }
+          known = mass_at.emplace(x, mass).first;
+        }
+        for (std::size_t k = 0; k < n_kernels; ++k) terms[i][k] += known->second[kernel_of[k]];
+      }
+      continue;
+    }
+    // A density: each kernel's normalization (truncation mass and width) once.
+    std::vector<double> log_norm(n_kernels), inverse_sigma(n_kernels);
     for (std::size_t k = 0; k < n_kernels; ++k) {
-      log_norm[k] = log_gauss_mass((lo - nk.mu[k]) / nk.sigma[k], (hi - nk.mu[k]) / nk.sigma[k]);
-      if (nk.step == 0) log_norm[k] += std::log(nk.sigma[k]) + kLogSqrt2Pi;
+      log_norm[k] = log_gauss_mass((lo - nk.mu[k]) / nk.sigma[k], (hi - nk.mu[k]) / nk.sigma[k]) +
+                    std::log(nk.sigma[k]) + kLogSqrt2Pi;
+      inverse_sigma[k] = 1 / nk.sigma[k];
     }
     for (std::size_t i = 0; i < points.size(); ++i) {
       const double x = log_space ? std::log(points[i][p]) : points[i][p];
+      if (x < lo || x > hi) {
+        std::fill(terms[i].begin(), terms[i].end(), -kInf);
+        continue;
+      }
       for (std::size_t k = 0; k < n_kernels; ++k) {
-        const double mu = nk.mu[k], sigma = nk.sigma[k];
-        if (nk.step > 0) {
-          terms[i][k] += log_gauss_mass((x - nk.step / 2 - mu) / sigma, (x + nk.step / 2 - mu) / sigma) -
-                         log_norm[k];
-        } else {
-          const double z = (x - mu) / sigma;
-          terms[i][k] += (x < lo || x > hi) ? -kInf
-                                            : -0.5 * z * z - log_norm[k];
-        }
+        const double z = (x - nk.mu[k]) * inverse_sigma[k];
+        terms[i][k] -= 0.5 * z * z + log_norm[k];
       }
     }
   }

@@ -57,8 +57,10 @@ class TPESampler::History {
   History(const Study& study, const FrozenTrial& current, const TPESamplerOptions& options) {
     std::vector<TrialState> states{TrialState::Complete, TrialState::Pruned};
     if (options.constant_liar()) states.push_back(TrialState::Running);
-    for (FrozenTrial& t : study.storage()->get_all_trials(study.study_id(), states))
-      if (t.number != current.number) trials.push_back(std::move(t));
+    trials = study.storage()->get_all_trials(study.study_id(), states);
+    trials.erase(std::remove_if(trials.begin(), trials.end(),
+                                [&current](const FrozenTrial& t) { return t.number == current.number; }),
+                 trials.end());
     std::vector<const FrozenTrial*> finished;
     for (const FrozenTrial& t : trials)
       if (t.state != TrialState::Running) finished.push_back(&t);
