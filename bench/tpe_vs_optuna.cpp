@@ -8,6 +8,7 @@
 // and 5,000 finished trials, hpo (in-memory and SQLite storage) vs Optuna (in-memory).
 //
 //   tpe_vs_optuna [--seeds 20] [--trials 100] [--speed 100,1000,5000] [--no-speed]
+//                 [--functions sphere-2d,branin,...]
 //                 [--check]   (exit 1 if hpo is significantly worse on some function)
 #include <algorithm>
 #include <chrono>
@@ -261,6 +262,7 @@ int main(int argc, char** argv) {
   int seeds = 20, trials = 100;
   std::string speed = "100,1000,5000";
   bool check = false;
+  std::string only;  // comma-separated function names; empty: all
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--serve") return serve();
@@ -268,15 +270,19 @@ int main(int argc, char** argv) {
     else if (arg == "--trials" && i + 1 < argc) trials = std::stoi(argv[++i]);
     else if (arg == "--speed" && i + 1 < argc) speed = argv[++i];
     else if (arg == "--no-speed") speed.clear();
+    else if (arg == "--functions" && i + 1 < argc) only = argv[++i];
     else if (arg == "--check") check = true;
     else {
-      std::cerr << "usage: tpe_vs_optuna [--seeds N] [--trials N] [--speed N,N,...] [--no-speed] [--check]\n";
+      std::cerr << "usage: tpe_vs_optuna [--seeds N] [--trials N] [--speed N,N,...] [--no-speed] [--functions F,...] [--check]\n";
       return 2;
     }
   }
 
+  std::vector<const TestFunction*> chosen;
+  for (const auto& f : functions())
+    if (only.empty() || ("," + only + ",").find("," + f.name + ",") != std::string::npos) chosen.push_back(&f);
   std::string names;
-  for (const auto& f : functions()) names += (names.empty() ? "" : ",") + f.name;
+  for (const TestFunction* f : chosen) names += (names.empty() ? "" : ",") + f->name;
   std::map<std::string, std::vector<Curve>> optuna;
   for (const Json& line : run_optuna("--quality " + names + " --seeds " + std::to_string(seeds) + " --trials " +
                                      std::to_string(trials)))
@@ -287,7 +293,8 @@ int main(int argc, char** argv) {
   std::printf("| function | trials | hpo TPESampler | Optuna 3.1 TPESampler |\n|---|---|---|---|\n");
   std::vector<std::string> verdicts;
   bool worse_somewhere = false;
-  for (const auto& f : functions()) {
+  for (const TestFunction* chosen_function : chosen) {
+    const TestFunction& f = *chosen_function;
     std::vector<Curve> ours;
     for (int s = 0; s < seeds; ++s) ours.push_back(hpo_run(f, static_cast<std::uint64_t>(s), trials));
     const auto& theirs = optuna[f.name];
