@@ -163,6 +163,11 @@ FrozenTrial Study::finish_trial(const FrozenTrial& trial, std::optional<std::vec
 
 FrozenTrial Study::tell(int trial_number, const std::vector<double>& values, TrialState state,
                         bool skip_if_finished) {
+  return tell(trial_number, values, state, skip_if_finished, nullptr);
+}
+
+FrozenTrial Study::tell(int trial_number, const std::vector<double>& values, TrialState state,
+                        bool skip_if_finished, Trial* handle) {
   if (state == TrialState::Complete && values.size() != directions_.size())
     throw ValueError("told " + std::to_string(values.size()) + " value(s) for trial " +
                      std::to_string(trial_number) + ", expected " + std::to_string(directions_.size()) +
@@ -174,12 +179,21 @@ FrozenTrial Study::tell(int trial_number, const std::vector<double>& values, Tri
     throw UpdateFinishedTrialError("trial " + std::to_string(trial.number) + " is already " +
                                    to_string(trial.state) + ", expected a RUNNING or WAITING trial");
   }
-  return finish_trial(trial, values, state, "");
+  std::string reason;
+  if (handle) {
+    handle->finalize(state, reason);
+    trial = handle->snapshot();  // with the finalizers' writes
+  }
+  return finish_trial(trial, values, state, reason);
 }
 
-FrozenTrial Study::tell(const Trial& trial, double value) { return tell(trial.number(), std::vector<double>{value}); }
-FrozenTrial Study::tell(const Trial& trial, const std::vector<double>& values) { return tell(trial.number(), values); }
-FrozenTrial Study::tell(const Trial& trial, TrialState state) { return tell(trial.number(), {}, state); }
+FrozenTrial Study::tell(Trial& trial, double value) {
+  return tell(trial.number(), std::vector<double>{value}, TrialState::Complete, false, &trial);
+}
+FrozenTrial Study::tell(Trial& trial, const std::vector<double>& values) {
+  return tell(trial.number(), values, TrialState::Complete, false, &trial);
+}
+FrozenTrial Study::tell(Trial& trial, TrialState state) { return tell(trial.number(), {}, state, false, &trial); }
 
 void Study::optimize(const Objective& objective, const OptimizeOptions& options) {
   if (is_multi_objective())
@@ -237,6 +251,7 @@ FrozenTrial Study::run_one_trial(const MultiObjective& objective, const Optimize
       reason = "the objective threw an exception that is not a std::exception";
       error = std::current_exception();
     }
+    trial.finalize(state, reason);
   }
   // The trial's own handle saw every write of the objective: no need to read it back.
   FrozenTrial finished = finish_trial(trial.snapshot(), values, state, reason);

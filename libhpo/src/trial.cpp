@@ -99,4 +99,28 @@ void Trial::set_system_attr(const std::string& key, const Json& value) {
   cache_.system_attrs[key] = value;
 }
 
+void Trial::add_finalizer(std::function<void(Trial&)> finalizer) {
+  if (!finalizer) throw ValueError("trial " + std::to_string(number_) + " got an empty finalizer");
+  finalizers_.push_back(std::move(finalizer));
+}
+
+void Trial::finalize(TrialState& state, std::string& fail_reason) {
+  if (state != TrialState::Complete && state != TrialState::Pruned) return;
+  const std::vector<std::function<void(Trial&)>> finalizers = std::move(finalizers_);
+  finalizers_.clear();
+  for (const auto& finalizer : finalizers) {
+    try {
+      finalizer(*this);
+      continue;
+    } catch (const std::exception& e) {
+      fail_reason = e.what();
+    } catch (...) {
+      fail_reason = "a finalizer of trial " + std::to_string(number_) +
+                    " threw an exception that is not a std::exception";
+    }
+    state = TrialState::Fail;
+    return;
+  }
+}
+
 }  // namespace hpo

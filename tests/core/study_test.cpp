@@ -192,7 +192,10 @@ TEST(Study, BestTrialInBothDirectionsWithInfinities) {
   for (auto direction : {StudyDirection::Minimize, StudyDirection::Maximize}) {
     Study study = create_study(memory(), named("s").direction(direction));
     EXPECT_THROW(study.best_trial(), NotFoundError);
-    for (double v : {1.0, HUGE_VAL, -HUGE_VAL, 0.5}) study.tell(study.ask(), v);
+    for (double v : {1.0, HUGE_VAL, -HUGE_VAL, 0.5}) {
+      Trial t = study.ask();
+      study.tell(t, v);
+    }
     double best = study.best_value();
     EXPECT_EQ(best, direction == StudyDirection::Minimize ? -HUGE_VAL : HUGE_VAL);
   }
@@ -201,7 +204,10 @@ TEST(Study, BestTrialInBothDirectionsWithInfinities) {
 TEST(Study, ParetoFrontOfMultiObjectiveStudy) {
   Study study = create_study(memory(), named("mo").directions({StudyDirection::Minimize, StudyDirection::Maximize}));
   std::vector<std::vector<double>> points = {{1, 1}, {2, 3}, {3, 3}, {0, 0}, {2, 2}, {1, 1}};
-  for (const auto& p : points) study.tell(study.ask(), p);
+  for (const auto& p : points) {
+    Trial t = study.ask();
+    study.tell(t, p);
+  }
   std::set<int> front;
   for (const auto& t : study.best_trials()) front.insert(t.number);
   EXPECT_EQ(front, (std::set<int>{0, 1, 3, 5}));

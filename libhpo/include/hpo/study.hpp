@@ -81,9 +81,10 @@ class Study {
   // hpo::UpdateFinishedTrialError unless skip_if_finished.
   FrozenTrial tell(int trial_number, const std::vector<double>& values,
                    TrialState state = TrialState::Complete, bool skip_if_finished = false);
-  FrozenTrial tell(const Trial& trial, double value);
-  FrozenTrial tell(const Trial& trial, const std::vector<double>& values);
-  FrozenTrial tell(const Trial& trial, TrialState state);
+  // The same for a trial handle, which first runs its finalizers (see Trial::add_finalizer).
+  FrozenTrial tell(Trial& trial, double value);
+  FrozenTrial tell(Trial& trial, const std::vector<double>& values);
+  FrozenTrial tell(Trial& trial, TrialState state);
 
   void optimize(const Objective& objective, const OptimizeOptions& options = {});
   void optimize(const MultiObjective& objective, const OptimizeOptions& options = {});
@@ -122,6 +123,9 @@ class Study {
  private:
   void run_trials(const MultiObjective& objective, const OptimizeOptions& options);
   FrozenTrial run_one_trial(const MultiObjective& objective, const OptimizeOptions& options);
+  // tell() for a trial given by number, or by its handle (which runs its finalizers).
+  FrozenTrial tell(int trial_number, const std::vector<double>& values, TrialState state,
+                   bool skip_if_finished, Trial* handle);
   void fail_stale_trials();
   std::optional<std::int64_t> pop_waiting_trial_id();
   // Finishes `trial`, an unfinished trial as last seen (its intermediate values decide a

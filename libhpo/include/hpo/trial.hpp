@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -45,6 +46,14 @@ class Trial {
   void set_user_attr(const std::string& key, const Json& value);
   void set_system_attr(const std::string& key, const Json& value);
 
+  // Registers work that must be stored with the trial's result, such as refined params or
+  // a saved model: the Study runs the finalizers, in the order added, after the objective
+  // has returned (COMPLETE) or pruned the trial, and before the trial is finished, in
+  // optimize() and in tell(). They may update params and set attributes through the
+  // Trial. A finalizer that throws fails the trial, with its message as fail_reason; the
+  // exception goes no further. A trial that fails (or is told FAIL) runs none.
+  void add_finalizer(std::function<void(Trial&)> finalizer);
+
   int number() const { return number_; }
   std::int64_t trial_id() const { return trial_id_; }
   Study& study() const { return *study_; }
@@ -56,6 +65,12 @@ class Trial {
   const FrozenTrial& snapshot() const { return cache_; }
 
  private:
+  friend class Study;
+  // Runs and forgets the finalizers of a trial about to finish as `state`, when that is
+  // COMPLETE or PRUNED. The first one that throws stops them and turns `state` into FAIL
+  // with its message as `fail_reason`.
+  void finalize(TrialState& state, std::string& fail_reason);
+
   Study* study_;
   std::int64_t trial_id_;
   int number_;
@@ -63,6 +78,7 @@ class Trial {
   FrozenTrial cache_;
   SearchSpace relative_search_space_;
   std::map<std::string, double> relative_params_;
+  std::vector<std::function<void(Trial&)>> finalizers_;
 };
 
 }  // namespace hpo
