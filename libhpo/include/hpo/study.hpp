@@ -15,9 +15,10 @@
 #include "hpo/pruner.hpp"
 #include "hpo/sampler.hpp"
 #include "hpo/storage.hpp"
-#include "hpo/trial.hpp"
 
 namespace hpo {
+
+class Trial;
 
 struct StudyOptions {
   // Empty: a unique "no-name-<uuid>" name, as Optuna does.
@@ -163,3 +164,6 @@ class RetryFailedTrialCallback {
 };
 
 }  // namespace hpo
+
+// Trial holds a Study, so it is defined after it; every user of a Study gets it.
+#include "hpo/trial.hpp"

@@ -10,25 +10,24 @@
 #include "hpo/distributions.hpp"
 #include "hpo/frozen_trial.hpp"
 #include "hpo/sampler.hpp"
+#include "hpo/study.hpp"
+#include "hpo/suggest_options.hpp"
 
 namespace hpo {
 
-class Study;
-
 // A running trial, handed to the objective. Suggesting a name a second time returns the
 // value of the first suggestion; a distribution that conflicts with the one this name
-// has in the study throws hpo::ValueError. A Trial refers to its Study, which must
-// outlive it.
+// has in the study throws hpo::ValueError. A Trial holds a handle to its Study.
 class Trial {
  public:
-  Trial(Study& study, std::int64_t trial_id);
+  Trial(Study study, std::int64_t trial_id);
 
   // Optuna's suggest_float(name, low, high, *, step=None, log=False).
-  double suggest_float(const std::string& name, double low, double high, bool log = false,
-                       std::optional<double> step = std::nullopt);
+  double suggest_float(const std::string& name, double low, double high,
+                       const FloatOptions& options = {});
   // Optuna's suggest_int(name, low, high, step=1, log=False).
   std::int64_t suggest_int(const std::string& name, std::int64_t low, std::int64_t high,
-                           std::int64_t step = 1, bool log = false);
+                           const IntOptions& options = {});
   Json suggest_categorical(const std::string& name, const std::vector<Json>& choices);
   // Suggests from any distribution and returns the internal representation: the hook
   // that samplers extending trials (the hybrid sampler) build on.
@@ -56,7 +55,8 @@ class Trial {
 
   int number() const { return number_; }
   std::int64_t trial_id() const { return trial_id_; }
-  Study& study() const { return *study_; }
+  Study& study() { return study_; }
+  const Study& study() const { return study_; }
   const ParamMap& params() const { return cache_.params; }
   const std::map<std::string, Distribution>& distributions() const { return cache_.distributions; }
   const AttrMap& user_attrs() const { return cache_.user_attrs; }
@@ -71,7 +71,7 @@ class Trial {
   // with its message as `fail_reason`.
   void finalize(TrialState& state, std::string& fail_reason);
 
-  Study* study_;
+  Study study_;
   std::int64_t trial_id_;
   int number_;
   // What this trial wrote; the storage stays the source of truth for everyone else.
