@@ -13,6 +13,7 @@
 #include "hpo/error.hpp"
 #include "hpo/frozen_trial.hpp"
 #include "hpo/pruner.hpp"
+#include "hpo/retry_failed_trial_callback.hpp"
 #include "hpo/sampler.hpp"
 #include "hpo/storage.hpp"
 
@@ -150,18 +151,6 @@ Study load_study(std::shared_ptr<Storage> storage, const std::string& study_name
                  const StudyOptions& options = {});
 void delete_study(Storage& storage, const std::string& study_name);
 std::vector<StudySummary> get_all_study_summaries(Storage& storage);
-
-// Re-enqueues a trial that the heartbeat check failed, with Optuna's `failed_trial` and
-// `retry_history` system attributes; gives up after `max_retry` retries when set.
-class RetryFailedTrialCallback {
- public:
-  explicit RetryFailedTrialCallback(std::optional<int> max_retry = std::nullopt)
-      : max_retry_(max_retry) {}
-  void operator()(Study& study, const FrozenTrial& trial) const;
-
- private:
-  std::optional<int> max_retry_;
-};
 
 }  // namespace hpo
 

@@ -10,6 +10,7 @@
 #include "hpo/json.hpp"
 #include "hpo/pruner.hpp"
 #include "hpo/random_sampler.hpp"
+#include "hpo/retry_failed_trial_callback.hpp"
 #include "hpo/sampler.hpp"
 #include "hpo/storage.hpp"
 #include "hpo/storage/in_memory_storage.hpp"
