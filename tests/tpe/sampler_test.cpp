@@ -24,11 +24,11 @@ std::shared_ptr<TPESampler> tpe(TPESamplerOptions options) {
 // Every kind of distribution; the value prefers x ≈ 0.3, n ≈ 7, lr ≈ 1e-2, "b".
 double mixed_objective(Trial& t) {
   const double x = t.suggest_float("x", -1, 1);
-  const double q = t.suggest_float("q", 0, 1, false, 0.25);
-  const double lr = t.suggest_float("lr", 1e-5, 1, true);
+  const double q = t.suggest_float("q", 0, 1, FloatOptions().step(0.25));
+  const double lr = t.suggest_float("lr", 1e-5, 1, FloatOptions().log(true));
   const auto n = t.suggest_int("n", 0, 20);
-  const auto s = t.suggest_int("s", 1, 31, 3);
-  const auto units = t.suggest_int("units", 1, 1024, 1, true);
+  const auto s = t.suggest_int("s", 1, 31, IntOptions().step(3));
+  const auto units = t.suggest_int("units", 1, 1024, IntOptions().log(true));
   const Json c = t.suggest_categorical("c", {"a", "b", "c"});
   return std::pow(x - 0.3, 2) + q + std::pow(std::log10(lr) + 2, 2) + std::abs(static_cast<double>(n) - 7) +
          static_cast<double>(s) / 31 + std::abs(std::log2(static_cast<double>(units)) - 5) +

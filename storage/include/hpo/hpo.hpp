@@ -11,6 +11,7 @@
 #include "hpo/pruner.hpp"
 #include "hpo/random_sampler.hpp"
 #include "hpo/retry_failed_trial_callback.hpp"
+#include "hpo/samplers/tpe_sampler.hpp"
 #include "hpo/sampler.hpp"
 #include "hpo/storage.hpp"
 #include "hpo/storage/in_memory_storage.hpp"
