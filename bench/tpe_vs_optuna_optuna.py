@@ -7,6 +7,9 @@ that scores hpo's trials, so both samplers optimize exactly the same functions.
       {"function": f, "seed": s, "best": [best value after each trial]}
   --speed N1,N2 --samples K : one JSON line per N: {"finished": n, "seconds_per_trial": x},
       the time of one ask() (sampling every parameter) with n finished trials.
+  --fix-logpdf : Optuna 3.1's truncated-normal log density lacks the −log(scale) term
+      (upstream fix 206e719, "Fix logpdf for scaled truncnorm", released in Optuna 3.5);
+      this adds it back, which gives the kernels of Optuna 3.5 to 4.x that hpo implements.
 """
 import argparse
 import json
@@ -23,8 +26,20 @@ parser.add_argument("--trials", type=int, default=100)
 parser.add_argument("--speed", default="")
 parser.add_argument("--samples", type=int, default=5)
 parser.add_argument("--speed-function", default="mixed")
+parser.add_argument("--fix-logpdf", action="store_true")
 args = parser.parse_args()
 optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+if args.fix_logpdf:
+    import numpy as np
+    from optuna.samplers._tpe import _truncnorm
+
+    _unscaled_logpdf = _truncnorm.logpdf
+
+    def _scaled_logpdf(x, a, b, loc=0, scale=1):
+        return _unscaled_logpdf(x, a, b, loc=loc, scale=scale) - np.log(scale)
+
+    _truncnorm.logpdf = _scaled_logpdf
 
 server = subprocess.Popen([args.server, "--serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 

@@ -1,5 +1,6 @@
-// Random search over a 2-D function with a log-scale float, an int and a categorical
-// parameter, stored in memory. Usage: quickstart [n_trials]
+// A study of a 2-D function with a log-scale float, an int and a categorical parameter,
+// stored in memory, sampled by the default sampler (TPE, as in Optuna).
+// Usage: quickstart [n_trials]
 #include <cmath>
 #include <iostream>
 #include <string>
@@ -13,8 +14,7 @@ int main(int argc, char** argv) {
       hpo::open_storage(),  // in memory; pass "sqlite:///quickstart.db" to keep it
       hpo::StudyOptions()
           .study_name("quickstart")
-          .direction(hpo::StudyDirection::Minimize)
-          .sampler(std::make_shared<hpo::RandomSampler>(42)));
+          .direction(hpo::StudyDirection::Minimize));  // .sampler(...) to choose another
 
   study.optimize(
       [](hpo::Trial& trial) {

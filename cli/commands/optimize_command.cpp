@@ -257,11 +257,12 @@ int optimize_command(const Invocation& call) {
            << data.n_features() << " features; target '" << data.target_name << "'\n"
            << "Objective (minimized): " << task->objective() << "\nTuning:\n";
     for (const std::string& line : task->hyperparameters()) report << "  " << line << '\n';
+    const char* base = request.tpe ? "tpe" : "random";
     if (request.hybrid) {
-      report << "Sampler: hybrid (random starts, continuous loss hyperparameters refined by " << request.method
-             << " hypergradients in " << request.hyper_steps << " hyper-steps per trial)\n";
+      report << "Sampler: hybrid (" << base << " starts, continuous loss hyperparameters refined by "
+             << request.method << " hypergradients in " << request.hyper_steps << " hyper-steps per trial)\n";
     } else {
-      report << "Sampler: random\n";
+      report << "Sampler: " << base << "\n";
     }
     report << "Study '" << study.study_name() << "' in " << call.global.storage_url << ": "
            << study.trials().size() << " trials so far\n"
