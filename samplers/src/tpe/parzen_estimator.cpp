@@ -157,6 +157,74 @@ ParzenEstimator::ParzenEstimator(const std::vector<std::vector<double>>& observa
   for (std::size_t p = 0; p < space_.size(); ++p)
     kernels_.push_back(build_kernels(observations.empty() ? std::vector<double>{} : observations[p],
                                      space_[p].second, space_.size(), options));
+  merge_identical_kernels();
+}
+
+void ParzenEstimator::merge_identical_kernels() {
+  // Kernels equal in every parameter (observations of the same int or choice, say) are
+  // one kernel with their summed weight: the same mixture, evaluated once. Only grids and
+  // choices repeat; a continuous parameter makes every observed kernel distinct.
+  for (const Kernels& kernels : kernels_)
+    if (const auto* nk = std::get_if<NumericalKernels>(&kernels); nk && nk->step == 0) return;
+  const std::size_t n = weights_.size();
+  std::size_t width = 0;
+  for (const Kernels& kernels : kernels_)
+    width += std::holds_alternative<CategoricalKernels>(kernels) ? std::get<CategoricalKernels>(kernels).n_choices : 2;
+  std::vector<double> keys(n * width);  // row k: what defines kernel k
+  for (std::size_t k = 0, column = 0; k < n; ++k, column = 0) {
+    double* row = &keys[k * width];
+    for (const Kernels& kernels : kernels_) {
+      if (const auto* c = std::get_if<CategoricalKernels>(&kernels)) {
+        std::copy_n(&c->probabilities[k * c->n_choices], c->n_choices, row + column);
+        column += c->n_choices;
+      } else {
+        const auto& nk = std::get<NumericalKernels>(kernels);
+        row[column++] = nk.mu[k];
+        row[column++] = nk.sigma[k];
+      }
+    }
+  }
+  std::vector<std::size_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  const auto row = [&](std::size_t k) { return keys.begin() + static_cast<std::ptrdiff_t>(k * width); };
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return std::lexicographical_compare(row(a), row(a) + static_cast<std::ptrdiff_t>(width), row(b),
+                                        row(b) + static_cast<std::ptrdiff_t>(width));
+  });
+  std::vector<std::size_t> representative(n);  // the first kernel equal to k
+  for (std::size_t i = 0; i < n; ++i) {
+    const bool same = i > 0 && std::equal(row(order[i]), row(order[i]) + static_cast<std::ptrdiff_t>(width),
+                                          row(order[i - 1]));
+    representative[order[i]] = same ? representative[order[i - 1]] : order[i];
+  }
+  std::vector<std::size_t> first, index_of(n);  // the kernels kept, in their order
+  std::vector<double> weights;
+  for (std::size_t k = 0; k < n; ++k) {
+    if (representative[k] == k) {
+      index_of[k] = first.size();
+      first.push_back(k);
+      weights.push_back(weights_[k]);
+    } else {
+      weights[index_of[representative[k]]] += weights_[k];
+    }
+  }
+  if (first.size() == n) return;
+  weights_ = std::move(weights);
+  for (Kernels& kernels : kernels_) {
+    if (auto* c = std::get_if<CategoricalKernels>(&kernels)) {
+      std::vector<double> rows;
+      for (std::size_t k : first)
+        rows.insert(rows.end(), c->probabilities.begin() + static_cast<std::ptrdiff_t>(k * c->n_choices),
+                    c->probabilities.begin() + static_cast<std::ptrdiff_t>((k + 1) * c->n_choices));
+      c->probabilities = std::move(rows);
+    } else {
+      auto& nk = std::get<NumericalKernels>(kernels);
+      std::vector<double> mu, sigma;
+      for (std::size_t k : first) mu.push_back(nk.mu[k]), sigma.push_back(nk.sigma[k]);
+      nk.mu = std::move(mu);
+      nk.sigma = std::move(sigma);
+    }
+  }
 }
 
 std::vector<std::vector<double>> ParzenEstimator::sample(const std::function<double()>& uniform,

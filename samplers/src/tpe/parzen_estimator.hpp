@@ -59,11 +59,14 @@ class ParzenEstimator {
   // log density (log mass for discrete parameters) of each point.
   std::vector<double> log_pdf(const std::vector<std::vector<double>>& points) const;
 
-  // Mixture weights, normalized, the prior's last.
+  // Mixture weights, normalized, the prior's last. Identical kernels are merged into one
+  // (summing their weights), which leaves the mixture as it is.
   const std::vector<double>& weights() const { return weights_; }
   const Kernels& kernels(std::size_t param) const { return kernels_[param]; }
 
  private:
+  void merge_identical_kernels();
+
   OrderedSpace space_;
   std::vector<double> weights_;
   std::vector<Kernels> kernels_;
