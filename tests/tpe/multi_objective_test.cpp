@@ -50,6 +50,12 @@ FrozenTrial finished(int number, TrialState state, std::vector<double> values,
   return t;
 }
 
+std::vector<const FrozenTrial*> pointers(const std::vector<FrozenTrial>& trials) {
+  std::vector<const FrozenTrial*> out;
+  for (const FrozenTrial& t : trials) out.push_back(&t);
+  return out;
+}
+
 TEST(SplitTrials, CompleteFirstThenPrunedDeeperFirstThenByLastValue) {
   const std::vector<FrozenTrial> trials{
       finished(0, TrialState::Complete, {5.0}),
@@ -61,15 +67,15 @@ TEST(SplitTrials, CompleteFirstThenPrunedDeeperFirstThenByLastValue) {
       finished(6, TrialState::Running, {}),
   };
   const std::vector<StudyDirection> minimize{StudyDirection::Minimize};
-  auto s = split_trials(trials, 3, minimize);
+  auto s = split_trials(pointers(trials), 3, minimize);
   EXPECT_EQ(s.below, (std::vector<std::size_t>{0, 3, 5}));
   EXPECT_EQ(s.above, (std::vector<std::size_t>{1, 2, 4, 6}));
-  s = split_trials(trials, 5, minimize);
+  s = split_trials(pointers(trials), 5, minimize);
   EXPECT_EQ(s.below, (std::vector<std::size_t>{0, 1, 2, 3, 5}));
-  s = split_trials(trials, 1, minimize);
+  s = split_trials(pointers(trials), 1, minimize);
   EXPECT_EQ(s.below, (std::vector<std::size_t>{3}));
   // Maximizing: 5 beats 2, and among the deepest pruned 50 beats 7.
-  s = split_trials(trials, 3, {StudyDirection::Maximize});
+  s = split_trials(pointers(trials), 3, {StudyDirection::Maximize});
   EXPECT_EQ(s.below, (std::vector<std::size_t>{0, 2, 3}));
   EXPECT_TRUE(s.below_weights.empty());
 }
@@ -81,7 +87,7 @@ TEST(SplitTrials, MultiObjectiveUsesNonDominationAndHypervolumeWeights) {
       finished(2, TrialState::Complete, {2, 2}),
       finished(3, TrialState::Complete, {4, 1}),
   };
-  const auto s = split_trials(trials, 2, {StudyDirection::Minimize, StudyDirection::Maximize});
+  const auto s = split_trials(pointers(trials), 2, {StudyDirection::Minimize, StudyDirection::Maximize});
   // Losses (1,−4), (3,−3), (2,−2), (4,−1): rank 0 is trial 0, rank 1 trials 1 and 2, of
   // which greedy hypervolume (reference (3.3, −1.8)) keeps 1: 0.3·1.2 > 1.3·0.2.
   EXPECT_EQ(s.below, (std::vector<std::size_t>{0, 1}));

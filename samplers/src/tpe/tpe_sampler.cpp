@@ -57,25 +57,28 @@ class TPESampler::History {
   History(const Study& study, const FrozenTrial& current, const TPESamplerOptions& options) {
     std::vector<TrialState> states{TrialState::Complete, TrialState::Pruned};
     if (options.constant_liar()) states.push_back(TrialState::Running);
-    trials = study.storage()->get_all_trials(study.study_id(), states);
-    trials.erase(std::remove_if(trials.begin(), trials.end(),
-                                [&current](const FrozenTrial& t) { return t.number == current.number; }),
-                 trials.end());
+    // Shared snapshots, so that a storage which hands out the ones it holds (finished
+    // trials are immutable) costs no copy here.
+    for (FrozenTrial& t : study.storage()->get_all_trials(study.study_id(), states))
+      if (t.number != current.number) trials.push_back(std::make_shared<const FrozenTrial>(std::move(t)));
     std::vector<const FrozenTrial*> finished;
-    for (const FrozenTrial& t : trials)
-      if (t.state != TrialState::Running) finished.push_back(&t);
+    for (const auto& t : trials)
+      if (t->state != TrialState::Running) finished.push_back(t.get());
     n_finished = static_cast<int>(finished.size());
     if (options.multivariate()) {
       if (options.group()) groups = tpe::group_decomposed_search_space(finished);
       else groups = {tpe::intersection_search_space(finished)};
       if (options.constant_liar()) add_relative_params_of_running_trials();
     }
-    if (n_finished >= options.n_startup_trials())
-      split = tpe::split_trials(trials, options.gamma()(n_finished), study.directions());
+    if (n_finished >= options.n_startup_trials()) {
+      std::vector<const FrozenTrial*> all;
+      for (const auto& t : trials) all.push_back(t.get());
+      split = tpe::split_trials(all, options.gamma()(n_finished), study.directions());
+    }
   }
 
   int n_finished = 0;
-  std::vector<FrozenTrial> trials;  // ordered by number
+  std::vector<std::shared_ptr<const FrozenTrial>> trials;  // ordered by number
   // Once past the startup trials: the best gamma(n) and the rest.
   tpe::TrialSplit split;
   // Multivariate: the joint search spaces (one, or one per group).
@@ -85,19 +88,21 @@ class TPESampler::History {
   // A RUNNING trial has suggested only some of its relative params so far; the sampler
   // that drew them left them all in its system attributes.
   void add_relative_params_of_running_trials() {
-    for (FrozenTrial& t : trials) {
-      if (t.state != TrialState::Running) continue;
+    for (auto& t : trials) {
+      if (t->state != TrialState::Running) continue;
       std::string text;
       for (int i = 0;; ++i) {
-        auto chunk = t.system_attrs.find(kRelativeParamsKey + ":" + std::to_string(i));
-        if (chunk == t.system_attrs.end() || !chunk->second.is_string()) break;
+        auto chunk = t->system_attrs.find(kRelativeParamsKey + ":" + std::to_string(i));
+        if (chunk == t->system_attrs.end() || !chunk->second.is_string()) break;
         text += chunk->second.get<std::string>();
       }
       if (text.empty()) continue;
       try {
         const Json relative = parse_json(text);
-        if (relative.is_object())
-          for (const auto& [name, value] : relative.items()) t.params.emplace(name, value);
+        if (!relative.is_object()) continue;
+        auto with_relative = std::make_shared<FrozenTrial>(*t);
+        for (const auto& [name, value] : relative.items()) with_relative->params.emplace(name, value);
+        t = std::move(with_relative);
       } catch (const Error&) {
         // Another worker is still writing its chunks: use the params it has set.
       }
@@ -209,7 +214,7 @@ std::map<std::string, double> TPESampler::sample(const History& h, const FrozenT
     std::vector<std::vector<double>> columns(ordered.size());
     std::vector<double> row(ordered.size());
     for (std::size_t k = 0; k < indices.size(); ++k) {
-      const FrozenTrial& t = h.trials[indices[k]];
+      const FrozenTrial& t = *h.trials[indices[k]];
       bool usable = true;
       for (std::size_t p = 0; p < ordered.size() && usable; ++p) {
         auto value = t.params.find(ordered[p].first);

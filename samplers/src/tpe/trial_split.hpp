@@ -18,7 +18,7 @@ struct TrialSplit {
 // Optuna's _split_trials: the n_below best COMPLETE trials (by value, or by non-domination
 // rank for several objectives), then if places remain the best PRUNED ones (deeper first,
 // then by last intermediate value); everything else, RUNNING trials included, is above.
-TrialSplit split_trials(const std::vector<FrozenTrial>& trials, int n_below,
+TrialSplit split_trials(const std::vector<const FrozenTrial*>& trials, int n_below,
                         const std::vector<StudyDirection>& directions);
 
 }  // namespace hpo::tpe
