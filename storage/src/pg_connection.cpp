@@ -114,28 +114,48 @@ void Connection::connect() {
 void Connection::reconnect() {
   if (conn_) PQfinish(conn_);
   conn_ = nullptr;
+  prepared_.clear();  // prepared statements belong to the session
   connect();
 }
 
-Result Connection::exec(const std::string& sql, const std::vector<Param>& params) {
-  if (!conn_) connect();
-  std::vector<const char*> values;
-  values.reserve(params.size());
-  for (const Param& p : params) values.push_back(p ? p->c_str() : nullptr);
-  PGresult* raw =
-      params.empty() && sql.find(';') != std::string::npos
-          ? PQexec(conn_, sql.c_str())  // several statements, no parameters
-          : PQexecParams(conn_, sql.c_str(), static_cast<int>(params.size()), nullptr, values.data(),
-                         nullptr, nullptr, 0);
+namespace {
+
+// Turns a failed result into a Failure (or returns the result).
+Result checked(pg_conn* conn, PGresult* raw, const std::string& display) {
   Result result(raw);
   const ExecStatusType status = raw ? PQresultStatus(raw) : PGRES_FATAL_ERROR;
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return result;
   const char* code = raw ? PQresultErrorField(raw, PG_DIAG_SQLSTATE) : nullptr;
   const std::string sqlstate = code ? code : "";
-  const bool lost = PQstatus(conn_) != CONNECTION_OK || ends_session(sqlstate);
-  throw Failure("PostgreSQL error on " + display_ + ": " +
-                    one_line(raw ? PQresultErrorMessage(raw) : PQerrorMessage(conn_)),
+  const bool lost = PQstatus(conn) != CONNECTION_OK || ends_session(sqlstate);
+  throw Failure("PostgreSQL error on " + display + ": " +
+                    one_line(raw ? PQresultErrorMessage(raw) : PQerrorMessage(conn)),
                 sqlstate, lost);
+}
+
+}  // namespace
+
+const std::string& Connection::prepared(const std::string& sql) {
+  auto it = prepared_.find(sql);
+  if (it != prepared_.end()) return it->second;
+  const std::string name = "hpo_" + std::to_string(prepared_.size());
+  checked(conn_, PQprepare(conn_, name.c_str(), sql.c_str(), 0, nullptr), display_);
+  return prepared_.emplace(sql, name).first->second;
+}
+
+Result Connection::exec(const std::string& sql, const std::vector<Param>& params) {
+  if (!conn_) connect();
+  if (params.empty() && sql.find(';') != std::string::npos) {  // several statements
+    return checked(conn_, PQexec(conn_, sql.c_str()), display_);
+  }
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const Param& p : params) values.push_back(p ? p->c_str() : nullptr);
+  const std::string& name = prepared(sql);
+  return checked(conn_,
+                 PQexecPrepared(conn_, name.c_str(), static_cast<int>(params.size()), values.data(), nullptr,
+                                nullptr, 0),
+                 display_);
 }
 
 }  // namespace hpo::pg

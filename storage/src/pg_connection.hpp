@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "hpo/error.hpp"
@@ -74,10 +75,14 @@ class Connection {
 
  private:
   void connect();
+  // The name of `sql` as a statement prepared on this session (preparing it the first
+  // time): the server parses and plans each statement once per session, not per call.
+  const std::string& prepared(const std::string& sql);
 
   std::string conninfo_;
   std::string display_;
   pg_conn* conn_ = nullptr;
+  std::unordered_map<std::string, std::string> prepared_;
 };
 
 }  // namespace hpo::pg
