@@ -169,30 +169,36 @@ class PostgresStorage::Impl {
   };
   std::map<std::int64_t, StudyCache> studies;
   std::unordered_map<std::int64_t, std::int64_t> finished_trial_study;
+  std::unordered_map<std::int64_t, std::int64_t> trial_study;  // trials this storage wrote to
   DistributionCache distribution;
 
   // Runs `body` (statements on `connection`) as one transaction and returns its result.
   // Serialization failures and deadlocks repeat it after a jittered backoff; a lost
   // connection is re-opened (waiting out a server restart) and the transaction repeated.
-  // When the connection was lost while the COMMIT was under way, its outcome is unknown:
-  // `committed(result)` then asks the database whether that attempt's changes are there,
-  // and if so its result is returned instead of applying them twice. Without `committed`,
-  // repeating must be harmless (an upsert, a read).
+  // When the connection was lost while the COMMIT (or the single statement) was under
+  // way, its outcome is unknown: `committed(attempt)` then asks the database whether that
+  // attempt's changes are there (`attempt` is its result, or null when the statement had
+  // not answered) and returns the call's result if so, nullopt if not. Without
+  // `committed`, repeating must be harmless (an upsert, a read).
   template <class Body, class Committed>
   auto run(Access access, Body&& body, Committed&& committed) {
     using R = decltype(body());
     if constexpr (std::is_void_v<R>) {
-      run(access, [&] { body(); return true; }, [&](bool) { return committed(); });
+      run(
+          access, [&] { body(); return true; },
+          [&](const bool*) { return committed() ? std::optional<bool>(true) : std::nullopt; });
     } else {
       sqlite::Backoff backoff(options.retry_timeout());
-      std::unique_ptr<R> in_doubt;  // the result of an attempt whose COMMIT got no answer
+      bool in_doubt = false;
+      std::unique_ptr<R> attempt;  // the result of the attempt in doubt, when it had one
       for (;;) {
         bool commit_sent = false;
         std::optional<R> result;
         try {
           if (in_doubt) {
-            if (committed(*in_doubt)) return std::move(*in_doubt);
-            in_doubt.reset();
+            std::optional<R> done = committed(attempt.get());
+            in_doubt = false;
+            if (done) return std::move(*done);
           }
           if (access == Access::Statement) {
             commit_sent = true;
@@ -206,7 +212,10 @@ class PostgresStorage::Impl {
           return std::move(*result);
         } catch (const pg::Failure& failure) {
           if (failure.connection_lost()) {
-            if (commit_sent && result) in_doubt = std::make_unique<R>(std::move(*result));
+            if (commit_sent) {
+              in_doubt = true;
+              attempt = result ? std::make_unique<R>(std::move(*result)) : nullptr;
+            }
             reconnect(backoff, failure);
             continue;
           }
@@ -222,10 +231,11 @@ class PostgresStorage::Impl {
   }
   template <class Body>
   auto run(Access access, Body&& body) {
-    if constexpr (std::is_void_v<decltype(body())>) {
+    using R = decltype(body());
+    if constexpr (std::is_void_v<R>) {
       return run(access, std::forward<Body>(body), [] { return false; });
     } else {
-      return run(access, std::forward<Body>(body), [](const auto&) { return false; });
+      return run(access, std::forward<Body>(body), [](const R*) { return std::optional<R>(); });
     }
   }
 
@@ -260,22 +270,22 @@ class PostgresStorage::Impl {
     if (r.rows() == 0) throw NotFoundError("no study with id " + std::to_string(study_id));
   }
 
-  struct TrialRef {
-    std::int64_t study_id;
-    TrialState state;
-  };
-  // Locks the trial's row (as Optuna's for_update does) so that concurrent workers
-  // finishing or failing the same trial take turns, and checks that it may change.
-  TrialRef updatable_trial(std::int64_t trial_id) {
-    const pg::Result r = connection.exec(
-        "SELECT study_id, state, number FROM trials WHERE trial_id = $1 FOR NO KEY UPDATE", {param(trial_id)});
+  // Why a checked write to a trial (Target::Updatable) matched no row: the trial does not
+  // exist, or it is finished.
+  [[noreturn]] void refuse_change(std::int64_t trial_id) {
+    const pg::Result r = connection.exec("SELECT state, number FROM trials WHERE trial_id = $1", {param(trial_id)});
     if (r.rows() == 0) throw NotFoundError("no trial with id " + std::to_string(trial_id));
-    const TrialRef ref{r.int64(0, 0), trial_state_from_string(r.text(0, 1))};
-    if (is_finished(ref.state)) {
-      throw UpdateFinishedTrialError("trial " + r.text(0, 2) + " (id " + std::to_string(trial_id) +
-                                     ") is already " + to_string(ref.state) + " and cannot be changed");
-    }
-    return ref;
+    throw UpdateFinishedTrialError("trial " + r.text(0, 1) + " (id " + std::to_string(trial_id) + ") is already " +
+                                   r.text(0, 0) + " and cannot be changed");
+  }
+
+  // The study of a trial (which never changes): known for the trials this storage saw.
+  std::int64_t study_of_trial(std::int64_t trial_id) {
+    auto known = trial_study.find(trial_id);
+    if (known != trial_study.end()) return known->second;
+    const pg::Result r = connection.exec("SELECT study_id FROM trials WHERE trial_id = $1", {param(trial_id)});
+    if (r.rows() == 0) throw NotFoundError("no trial with id " + std::to_string(trial_id));
+    return trial_study.emplace(trial_id, r.int64(0, 0)).first->second;
   }
 
   // Optuna checks a parameter's distribution against the one the name has anywhere in the
@@ -298,40 +308,67 @@ class PostgresStorage::Impl {
     studies[study_id].param_distributions.insert_or_assign(name, d);
   }
 
-  void write_param(std::int64_t trial_id, const std::string& name, double internal_value, const Distribution& d) {
-    connection.exec(
-        "INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) VALUES ($1, $2, $3, $4) "
-        "ON CONFLICT (trial_id, param_name) DO UPDATE SET param_value = excluded.param_value, "
-        "distribution_json = excluded.distribution_json",
-        {param(trial_id), param(name), param(internal_value), param(distribution_to_json(d))});
+  // Each write below is one statement over the rows of `t`, a CTE of the one trial $1:
+  // Target::Fresh for a trial this transaction created; Target::Updatable only if the
+  // trial is still RUNNING or WAITING, with its row locked (as Optuna's for_update),
+  // so that the check and the write are one atomic step even as another worker
+  // finishes or fails the trial. Returns false when `t` was empty.
+  enum class Target { Fresh, Updatable };
+  static std::string trial_source(Target target) {
+    return target == Target::Fresh
+               ? "WITH t AS (SELECT $1::integer AS trial_id) "
+               : "WITH t AS (SELECT trial_id FROM trials WHERE trial_id = $1 AND state IN ('RUNNING', 'WAITING') "
+                 "FOR NO KEY UPDATE) ";
   }
 
-  void write_value(std::int64_t trial_id, std::size_t objective, double value) {
-    const sqlite::StoredFloat stored = sqlite::encode_float(value, /*allow_nan=*/false);
-    connection.exec(
-        "INSERT INTO trial_values (trial_id, objective, value, value_type) VALUES ($1, $2, $3, $4) "
-        "ON CONFLICT (trial_id, objective) DO UPDATE SET value = excluded.value, value_type = excluded.value_type",
-        {param(trial_id), param(static_cast<std::int64_t>(objective)),
-         stored.value ? param(*stored.value) : pg::null_param(), param(stored.type)});
+  bool write_param(Target target, std::int64_t trial_id, const std::string& name, double internal_value,
+                   const Distribution& d) {
+    return connection
+               .exec(trial_source(target) +
+                         "INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) "
+                         "SELECT trial_id, $2, $3, $4 FROM t ON CONFLICT (trial_id, param_name) DO UPDATE SET "
+                         "param_value = excluded.param_value, distribution_json = excluded.distribution_json "
+                         "RETURNING 1",
+                     {param(trial_id), param(name), param(internal_value), param(distribution_to_json(d))})
+               .rows() > 0;
   }
 
-  void write_intermediate_value(std::int64_t trial_id, std::int64_t step, double value) {
+  bool write_intermediate_value(Target target, std::int64_t trial_id, std::int64_t step, double value) {
     const sqlite::StoredFloat stored = sqlite::encode_float(value, /*allow_nan=*/true);
-    connection.exec(
-        "INSERT INTO trial_intermediate_values (trial_id, step, intermediate_value, intermediate_value_type) "
-        "VALUES ($1, $2, $3, $4) ON CONFLICT (trial_id, step) DO UPDATE SET "
-        "intermediate_value = excluded.intermediate_value, "
-        "intermediate_value_type = excluded.intermediate_value_type",
-        {param(trial_id), param(step), stored.value ? param(*stored.value) : pg::null_param(),
-         param(stored.type)});
+    return connection
+               .exec(trial_source(target) +
+                         "INSERT INTO trial_intermediate_values "
+                         "(trial_id, step, intermediate_value, intermediate_value_type) "
+                         "SELECT trial_id, $2, $3, $4 FROM t ON CONFLICT (trial_id, step) DO UPDATE SET "
+                         "intermediate_value = excluded.intermediate_value, "
+                         "intermediate_value_type = excluded.intermediate_value_type RETURNING 1",
+                     {param(trial_id), param(step), stored.value ? param(*stored.value) : pg::null_param(),
+                      param(stored.type)})
+               .rows() > 0;
   }
 
-  // The four attribute tables share one shape: (<owner>_id, key, value_json).
-  void write_attribute(const std::string& table, const std::string& owner_column, std::int64_t owner_id,
-                       const std::string& key, const Json& value) {
-    connection.exec("INSERT INTO " + table + " (" + owner_column + ", key, value_json) VALUES ($1, $2, $3) "
-                    "ON CONFLICT (" + owner_column + ", key) DO UPDATE SET value_json = excluded.value_json",
-                    {param(owner_id), param(key), param(dump_json(value))});
+  bool write_trial_attribute(Target target, const std::string& table, std::int64_t trial_id,
+                             const std::string& key, const Json& value) {
+    return connection
+               .exec(trial_source(target) + "INSERT INTO " + table +
+                         " (trial_id, key, value_json) SELECT trial_id, $2, $3 FROM t "
+                         "ON CONFLICT (trial_id, key) DO UPDATE SET value_json = excluded.value_json RETURNING 1",
+                     {param(trial_id), param(key), param(dump_json(value))})
+               .rows() > 0;
+  }
+
+  // The trial's values (one per objective) as the two arrays the finishing statement
+  // unnests: value (NULL for ±inf) and value type.
+  static std::pair<Param, Param> value_arrays(const std::vector<double>& values) {
+    std::string numbers = "{";
+    std::string types = "{";
+    for (double v : values) {
+      const sqlite::StoredFloat stored = sqlite::encode_float(v, /*allow_nan=*/false);
+      const char* separator = numbers.size() > 1 ? "," : "";
+      numbers += separator + (stored.value ? *param(*stored.value) : std::string("NULL"));
+      types += separator + std::string(stored.type);
+    }
+    return {numbers + "}", types + "}"};
   }
 
   // The heartbeat in the server's clock (the session's time zone, as Optuna's now()).
@@ -356,17 +393,21 @@ class PostgresStorage::Impl {
 
   void set_study_attribute(const std::string& table, std::int64_t study_id, const std::string& key,
                            const Json& value) {
-    run(Access::Write, [&] {
-      require_study(study_id);
-      write_attribute(table, "study_id", study_id, key, value);
+    const bool written = run(Access::Statement, [&] {
+      return connection
+                 .exec("INSERT INTO " + table + " (study_id, key, value_json) SELECT study_id, $2, $3 FROM studies "
+                       "WHERE study_id = $1 ON CONFLICT (study_id, key) DO UPDATE SET value_json = excluded.value_json "
+                       "RETURNING 1",
+                       {param(study_id), param(key), param(dump_json(value))})
+                 .rows() > 0;
     });
+    if (!written) throw NotFoundError("no study with id " + std::to_string(study_id));
   }
 
   void set_trial_attribute(const std::string& table, std::int64_t trial_id, const std::string& key,
                            const Json& value) {
-    run(Access::Write, [&] {
-      updatable_trial(trial_id);
-      write_attribute(table, "trial_id", trial_id, key, value);
+    run(Access::Statement, [&] {
+      if (!write_trial_attribute(Target::Updatable, table, trial_id, key, value)) refuse_change(trial_id);
     });
   }
 
@@ -472,8 +513,11 @@ std::int64_t PostgresStorage::create_new_study(const std::vector<StudyDirection>
           }
           return study_id;
         },
-        [&](std::int64_t study_id) {
-          return s.connection.exec("SELECT 1 FROM studies WHERE study_id = $1", {param(study_id)}).rows() > 0;
+        [&](const std::int64_t* study_id) -> std::optional<std::int64_t> {
+          if (study_id && s.connection.exec("SELECT 1 FROM studies WHERE study_id = $1", {param(*study_id)}).rows()) {
+            return *study_id;
+          }
+          return std::nullopt;
         });
   } catch (const pg::Failure& failure) {
     if (failure.unique_violation()) {
@@ -607,40 +651,53 @@ std::int64_t PostgresStorage::create_new_trial(std::int64_t study_id, const Froz
         if (template_trial) {
           for (const auto& [name, d] : template_trial->distributions) s.check_param_distribution(study_id, name, d);
         }
+        // With heartbeats on, a RUNNING trial gets its first heartbeat in this
+        // transaction: no crash can leave it RUNNING without one.
         const std::int64_t id =
             s.connection
-                .exec("INSERT INTO trials (number, study_id, state, datetime_start, datetime_complete) "
+                .exec("WITH n AS (INSERT INTO trials (number, study_id, state, datetime_start, datetime_complete) "
                       "VALUES (COALESCE((SELECT number FROM trials WHERE study_id = $1 "
-                      "ORDER BY trial_id DESC LIMIT 1) + 1, 0), $1, $2, $3, $4) RETURNING trial_id",
-                      {param(study_id), param(to_string(state)), optional_time(start), optional_time(complete)})
+                      "ORDER BY trial_id DESC LIMIT 1) + 1, 0), $1, $2, $3, $4) RETURNING trial_id), "
+                      "h AS (INSERT INTO trial_heartbeats (trial_id, heartbeat) "
+                      "SELECT trial_id, LOCALTIMESTAMP FROM n WHERE $5) SELECT trial_id FROM n",
+                      {param(study_id), param(to_string(state)), optional_time(start), optional_time(complete),
+                       param(state == TrialState::Running && s.options.heartbeat_interval() ? "true" : "false")})
                 .int64(0, 0);
-        if (state == TrialState::Running && s.options.heartbeat_interval()) s.write_heartbeat(id);
         if (template_trial) {
-          for (std::size_t i = 0; i < template_trial->values.size(); ++i) s.write_value(id, i, template_trial->values[i]);
+          if (!template_trial->values.empty()) {
+            const auto [numbers, types] = Impl::value_arrays(template_trial->values);
+            s.connection.exec(
+                "INSERT INTO trial_values (trial_id, objective, value, value_type) "
+                "SELECT $1, o - 1, v, t::trialvaluetype FROM unnest($2::float8[], $3::text[]) "
+                "WITH ORDINALITY AS x(v, t, o)",
+                {param(id), numbers, types});
+          }
           for (const auto& [name, d] : template_trial->distributions) {
             auto value = template_trial->params.find(name);
             if (value == template_trial->params.end()) {
               throw ValueError("template trial has a distribution but no value for '" + name + "'");
             }
-            s.write_param(id, name, to_internal(d, value->second), d);
+            s.write_param(Impl::Target::Fresh, id, name, to_internal(d, value->second), d);
           }
           for (const auto& [step, value] : template_trial->intermediate_values) {
-            s.write_intermediate_value(id, step, value);
+            s.write_intermediate_value(Impl::Target::Fresh, id, step, value);
           }
           for (const auto& [key, value] : template_trial->user_attrs) {
-            s.write_attribute("trial_user_attributes", "trial_id", id, key, value);
+            s.write_trial_attribute(Impl::Target::Fresh, "trial_user_attributes", id, key, value);
           }
           for (const auto& [key, value] : template_trial->system_attrs) {
-            s.write_attribute("trial_system_attributes", "trial_id", id, key, value);
+            s.write_trial_attribute(Impl::Target::Fresh, "trial_system_attributes", id, key, value);
           }
         }
         return id;
       },
       // trial_id comes from a sequence and is never reused: if the row exists, that
       // attempt committed.
-      [&](std::int64_t id) {
-        return s.connection.exec("SELECT 1 FROM trials WHERE trial_id = $1", {param(id)}).rows() > 0;
+      [&](const std::int64_t* id) -> std::optional<std::int64_t> {
+        if (id && s.connection.exec("SELECT 1 FROM trials WHERE trial_id = $1", {param(*id)}).rows() > 0) return *id;
+        return std::nullopt;
       });
+  s.trial_study[trial_id] = study_id;
   if (template_trial) {
     for (const auto& [name, d] : template_trial->distributions) s.remember_distribution(study_id, name, d);
   }
@@ -652,11 +709,15 @@ void PostgresStorage::set_trial_param(std::int64_t trial_id, const std::string& 
   std::lock_guard<std::mutex> lock(impl_->mutex);
   Impl& s = *impl_;
   to_external(distribution, internal_value);  // throws for a value outside the distribution
-  const std::int64_t study_id = s.run(Access::Write, [&] {
-    const Impl::TrialRef trial = s.updatable_trial(trial_id);
-    s.check_param_distribution(trial.study_id, param_name, distribution);
-    s.write_param(trial_id, param_name, internal_value, distribution);
-    return trial.study_id;
+  // The distribution check reads other trials (usually not even that: the cache knows
+  // the name); the write then checks and locks this trial in its one statement.
+  const std::int64_t study_id = s.run(Access::Statement, [&] {
+    const std::int64_t study = s.study_of_trial(trial_id);
+    s.check_param_distribution(study, param_name, distribution);
+    if (!s.write_param(Impl::Target::Updatable, trial_id, param_name, internal_value, distribution)) {
+      s.refuse_change(trial_id);
+    }
+    return study;
   });
   s.remember_distribution(study_id, param_name, distribution);
 }
@@ -682,36 +743,63 @@ bool PostgresStorage::set_trial_state_values(std::int64_t trial_id, TrialState s
   const std::string now = sqlite::format_datetime(Clock::now());
   const Param start = state == TrialState::Running ? param(now) : pg::null_param();
   const Param complete = is_finished(state) ? param(now) : pg::null_param();
-  return s.run(
-      Access::Write,
+  const auto [numbers, types] = Impl::value_arrays(values);
+  // Only WAITING may become RUNNING (a claim); any unfinished state may finish.
+  const Param from = param(state == TrialState::Running ? "{WAITING}" : "{RUNNING,WAITING}");
+  // A claimed WAITING trial gets its first heartbeat with the claim, as a new one does.
+  const Param beat = param(state == TrialState::Running && s.options.heartbeat_interval() ? "true" : "false");
+  // One statement: the UPDATE's condition is re-checked on the row's latest version
+  // after waiting for a concurrent writer, so two workers finishing (or failing, or
+  // claiming) the same trial cannot both succeed.
+  const bool changed = s.run(
+      Access::Statement,
       [&] {
-        const Impl::TrialRef trial = s.updatable_trial(trial_id);
-        if (state == TrialState::Running && trial.state != TrialState::Waiting) return false;
-        for (std::size_t i = 0; i < values.size(); ++i) s.write_value(trial_id, i, values[i]);
-        s.connection.exec(
-            "UPDATE trials SET state = $1, datetime_start = COALESCE($2::timestamp, datetime_start), "
-            "datetime_complete = COALESCE($3::timestamp, datetime_complete) WHERE trial_id = $4",
-            {param(to_string(state)), start, complete, param(trial_id)});
-        // A claimed WAITING trial gets its first heartbeat with the claim, as a new one does.
-        if (state == TrialState::Running && s.options.heartbeat_interval()) s.write_heartbeat(trial_id);
-        return true;
+        return s.connection
+                   .exec("WITH u AS (UPDATE trials SET state = $2, "
+                         "datetime_start = COALESCE($3::timestamp, datetime_start), "
+                         "datetime_complete = COALESCE($4::timestamp, datetime_complete) "
+                         "WHERE trial_id = $1 AND state::text = ANY($5::text[]) RETURNING trial_id), "
+                         "v AS (INSERT INTO trial_values (trial_id, objective, value, value_type) "
+                         "SELECT u.trial_id, o - 1, v, t::trialvaluetype FROM u, "
+                         "unnest($6::float8[], $7::text[]) WITH ORDINALITY AS x(v, t, o) "
+                         "ON CONFLICT (trial_id, objective) DO UPDATE SET value = excluded.value, "
+                         "value_type = excluded.value_type), "
+                         "h AS (INSERT INTO trial_heartbeats (trial_id, heartbeat) "
+                         "SELECT trial_id, LOCALTIMESTAMP FROM u WHERE $8 "
+                         "ON CONFLICT (trial_id) DO UPDATE SET heartbeat = excluded.heartbeat) "
+                         "SELECT trial_id FROM u",
+                         {param(trial_id), param(to_string(state)), start, complete, from, numbers, types, beat})
+                   .rows() > 0;
       },
-      [&](bool changed) {
-        return !changed ||
-               s.connection
-                       .exec("SELECT 1 FROM trials WHERE trial_id = $1 AND state = $2 AND "
-                             "(datetime_start = $3::timestamp OR datetime_complete = $4::timestamp OR "
-                             "($3 IS NULL AND $4 IS NULL))",
-                             {param(trial_id), param(to_string(state)), start, complete})
-                       .rows() > 0;
+      // The time written is also the attempt's mark: a lost answer is looked up by it.
+      [&](const bool*) -> std::optional<bool> {
+        const bool found =
+            s.connection
+                .exec("SELECT 1 FROM trials WHERE trial_id = $1 AND state = $2 AND "
+                      "(datetime_start = $3::timestamp OR datetime_complete = $4::timestamp)",
+                      {param(trial_id), param(to_string(state)), start, complete})
+                .rows() > 0;
+        return found ? std::optional<bool>(true) : std::nullopt;
       });
+  if (changed) return true;
+  // Unchanged: a claim of a trial that is not WAITING (another worker took it), or a
+  // trial that is finished or does not exist.
+  const pg::Result r = s.run(Access::Statement, [&] {
+    return s.connection.exec("SELECT state FROM trials WHERE trial_id = $1", {param(trial_id)});
+  });
+  if (state == TrialState::Running && r.rows() > 0 && !is_finished(trial_state_from_string(r.text(0, 0)))) {
+    return false;
+  }
+  s.run(Access::Statement, [&] { s.refuse_change(trial_id); });
+  return false;
 }
 
 void PostgresStorage::set_trial_intermediate_value(std::int64_t trial_id, std::int64_t step, double value) {
   std::lock_guard<std::mutex> lock(impl_->mutex);
-  impl_->run(Access::Write, [&] {
-    impl_->updatable_trial(trial_id);
-    impl_->write_intermediate_value(trial_id, step, value);
+  impl_->run(Access::Statement, [&] {
+    if (!impl_->write_intermediate_value(Impl::Target::Updatable, trial_id, step, value)) {
+      impl_->refuse_change(trial_id);
+    }
   });
 }
 

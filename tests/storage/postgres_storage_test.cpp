@@ -185,16 +185,18 @@ TEST(PostgresStorage, ALostCommitAnswerIsNotAppliedTwice) {
   proxy.cut_after("COMMIT");
   const std::int64_t first = storage.create_new_trial(study);
   EXPECT_EQ(proxy.cuts(), 1);
-  // Cut before the commit (after the INSERT): nothing was committed, the retry creates it.
-  proxy.cut_after("INSERT 0 1");
+  // Cut before the commit (after the study's lock): nothing was committed, the retry
+  // creates the trial.
+  proxy.cut_after("SELECT 1");
   const std::int64_t second = storage.create_new_trial(study);
   EXPECT_EQ(proxy.cuts(), 2);
   EXPECT_EQ(server.psql(database_of(direct), "SELECT count(*), max(number) FROM trials"), "2|1\n");
   EXPECT_EQ(storage.get_trial(first).number, 0);
   EXPECT_EQ(storage.get_trial(second).number, 1);
 
-  // Finishing: a second attempt would find the trial finished and fail.
-  proxy.cut_after("COMMIT");
+  // Finishing is one statement (its own transaction), answered "SELECT 1": a second
+  // attempt would find the trial finished and fail.
+  proxy.cut_after("SELECT 1");
   EXPECT_TRUE(storage.set_trial_state_values(first, TrialState::Complete, {0.5}));
   EXPECT_EQ(proxy.cuts(), 3);
   EXPECT_EQ(storage.get_trial(first).values, std::vector<double>{0.5});
