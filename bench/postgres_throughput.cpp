@@ -7,13 +7,15 @@
 //   postgres_throughput [--url postgresql://...] [--trials N] [--optuna-trials N] [--dir DIR]
 //
 // Without --url it starts a throwaway server (scripts/throwaway_postgres.sh) with the
-// server's default durability (fsync, synchronous_commit on) and stops it at the end.
+// server's default durability (fsync, synchronous_commit on; HPO_PG_SETTINGS adds
+// settings, e.g. "-c synchronous_commit=off") and stops it at the end.
 // With --url every run uses a new study (a unique name) in that database.
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <iostream>
@@ -46,9 +48,11 @@ std::string run_command(const std::string& command) {
   return out;
 }
 
+// A new database gets revision v3.0.0.d, which Optuna 3.1 (the Optuna side of this
+// benchmark) accepts.
 Study open_study(const std::string& url, const std::string& name) {
-  return create_study(open_storage(url), StudyOptions().study_name(name).load_if_exists(true).sampler(
-                                             std::make_shared<RandomSampler>()));
+  return create_study(open_storage(url, SqliteStorageOptions().schema(OptunaSchema::v3_0_0_d)),
+                      StudyOptions().study_name(name).load_if_exists(true).sampler(std::make_shared<RandomSampler>()));
 }
 
 // `processes` forked workers run `total` trials between them on one new study; returns
@@ -122,7 +126,9 @@ int main(int argc, char** argv) {
     }
   }
   const std::string tag = std::to_string(::getpid());
-  std::printf("server: %s\n", own_server ? "throwaway, default durability (fsync on)" : "--url");
+  const char* settings = std::getenv("HPO_PG_SETTINGS");
+  std::printf("server: %s%s\n", own_server ? "throwaway, defaults" : "--url",
+              own_server && settings ? (std::string(" + ") + settings).c_str() : "");
 
   double hpo_pg[3] = {};
   const int counts[3] = {1, 4, 16};
