@@ -16,6 +16,7 @@
 #include "hpo/storage.hpp"
 #include "hpo/storage/in_memory_storage.hpp"
 #include "hpo/storage/open_storage.hpp"
+#include "hpo/storage/postgres_storage.hpp"
 #include "hpo/storage/sqlite_storage.hpp"
 #include "hpo/study.hpp"
 #include "hpo/suggest_options.hpp"
