@@ -4,9 +4,7 @@
 #include <iostream>
 #include <string>
 
-#include "hpo/random_sampler.hpp"
-#include "hpo/storage/open_storage.hpp"
-#include "hpo/study.hpp"
+#include "hpo/hpo.hpp"
 
 int main(int argc, char** argv) {
   int n_trials = argc > 1 ? std::stoi(argv[1]) : 200;
@@ -20,7 +18,7 @@ int main(int argc, char** argv) {
 
   study.optimize(
       [](hpo::Trial& trial) {
-        double scale = trial.suggest_float("scale", 1e-3, 1e1, /*log=*/true);
+        double scale = trial.suggest_float("scale", 1e-3, 1e1, hpo::FloatOptions().log(true));
         std::int64_t shift = trial.suggest_int("shift", -5, 5);
         std::string shape = trial.suggest_categorical("shape", {"bowl", "ridge"}).get<std::string>();
         double x = std::log10(scale), y = static_cast<double>(shift) - 2;

@@ -5,9 +5,7 @@
 #include <iostream>
 #include <string>
 
-#include "hpo/random_sampler.hpp"
-#include "hpo/storage/open_storage.hpp"
-#include "hpo/study.hpp"
+#include "hpo/hpo.hpp"
 
 int main(int argc, char** argv) {
   std::string path = argc > 1 ? argv[1] : "resume.db";
