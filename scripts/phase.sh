@@ -18,7 +18,7 @@ phase() {
   local pid=$!
   if $tty; then
     while kill -0 "$pid" 2>/dev/null; do
-      line=$(grep -aoE '^\[[0-9]+/[0-9]+\]|^ *[0-9]+/[0-9]+ Test' "$log" | tail -1 | grep -oE '[0-9]+/[0-9]+')
+      line=$(grep -aoE '^\[[0-9]+/[0-9]+\]|^ *[0-9]+/[0-9]+ Test' "$log" 2>/dev/null | tail -1 | grep -oE '[0-9]+/[0-9]+' || true)
       if [ -n "$line" ] && [ "$line" != "$shown" ]; then
         printf '\rhpo: %s … %s of %s ' "$title" "${line%/*}" "${line#*/}"
         shown=$line
@@ -27,10 +27,11 @@ phase() {
     done
   fi
   wait "$pid" || status=$?
+  shown=$(grep -aoE '^\[[0-9]+/[0-9]+\]|^ *[0-9]+/[0-9]+ Test' "$log" | tail -1 | grep -oE '[0-9]+/[0-9]+' || true)
   local took=$((SECONDS - start)) log_name=${log#"$PWD/"}
   if [ "$status" -eq 0 ]; then
-    $tty && printf '\rhpo: %s … ' "$title"
-    printf 'done in %d s%s (log: %s)\n' "$took" "${shown:+, ${shown#*/} steps}" "$log_name"
+    $tty && printf '\r\033[Khpo: %s … ' "$title"
+    printf 'done in %d s%s (log: %s)\n' "$took" "${shown:+, ${shown%/*} of ${shown#*/}}" "$log_name"
     return 0
   fi
   printf 'FAILED after %d s (exit %d)\n' "$took" "$status"
