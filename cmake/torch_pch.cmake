@@ -13,7 +13,9 @@ set(hpo_torch_debug_info $<$<CONFIG:RelWithDebInfo>:-g1>)
 
 if(HPO_TORCH_PCH)
   add_library(hpo_torch_pch OBJECT ${CMAKE_CURRENT_LIST_DIR}/torch_pch.cpp)
-  target_link_libraries(hpo_torch_pch PRIVATE ${TORCH_LIBRARIES})
+  # hpo_warnings too: -Wpedantic changes predefined macros, and a PCH built without it is
+  # rejected by every unit built with it.
+  target_link_libraries(hpo_torch_pch PRIVATE ${TORCH_LIBRARIES} hpo_warnings)
   target_compile_options(hpo_torch_pch PRIVATE ${hpo_torch_debug_info})
   target_precompile_headers(hpo_torch_pch PRIVATE
     <torch/types.h> <torch/autograd.h> <torch/optim/optimizer.h> <torch/optim/sgd.h> <torch/optim/adam.h>)
