@@ -49,7 +49,7 @@ Slice slice_chart(const ReportContext& context, const std::string& param, std::s
     const double to = chart.x(param_position(*trial, param));
     if (std::abs(to - from) < kMinArrowPixels) continue;
     const double py = chart.y(trial->values[0]);
-    chart.add(svg_line(from, py, to, py, "class=\"refinement-arrow\" stroke=\"#555\" stroke-opacity=\"0.7\" marker-end=\"url(#" +
+    chart.add(svg_line(from, py, to, py, "class=\"refinement-arrow\" stroke=\"#444\" stroke-opacity=\"0.8\" stroke-width=\"1.3\" marker-end=\"url(#" +
                                              chart.arrow_marker() + ")\""));
     ++slice.n_arrows;
   }
