@@ -35,8 +35,8 @@ std::vector<std::string> ParamLayout::all_names() const {
 
 ParamLayout param_layout(const std::vector<FrozenTrial>& trials) {
   ParamLayout layout;
-  for (const FrozenTrial& trial : trials) {
-    for (const auto& [name, distribution] : trial.distributions) layout.distributions.insert_or_assign(name, distribution);
+  for (auto trial = trials.rbegin(); trial != trials.rend(); ++trial) {
+    for (const auto& [name, distribution] : trial->distributions) layout.distributions.try_emplace(name, distribution);
   }
   std::map<std::string, std::vector<std::pair<long, std::string>>> groups;
   for (const auto& [name, distribution] : layout.distributions) {

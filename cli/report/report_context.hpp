@@ -17,7 +17,9 @@ namespace hpo::cli {
 // limit leaves out is said on the page.
 struct ReportOptions {
   HPO_ARG(std::size_t, max_lines) = 200;        // polylines (or arrows) per plot
-  HPO_ARG(std::size_t, max_points) = 2000;      // markers per slice, tree or Pareto plot
+  HPO_ARG(std::size_t, max_points) = 1000;      // markers per slice, tree or Pareto plot
+  // Above this many trials the history's points have no tooltips (a smaller page).
+  HPO_ARG(std::size_t, max_tooltips) = 2000;
   HPO_ARG(std::size_t, max_strip_rows) = 100;   // trials per vector heat strip
   HPO_ARG(std::size_t, n_slices) = 6;           // slice plots of the most important params
   HPO_ARG(std::size_t, n_parallel_axes) = 8;    // parameter axes of the parallel coordinates

@@ -5,15 +5,18 @@
 #include <signal.h>
 
 #include <chrono>
+#include <ctime>
 #include <fstream>
 #include <memory>
 #include <regex>
 #include <thread>
 
 #include "headless_chromium.hpp"
+#include "hpo/storage/in_memory_storage.hpp"
 #include "hpo/storage/sqlite_storage.hpp"
 #include "hpo/study.hpp"
 #include "hpo_process.hpp"
+#include "report/report_page.hpp"
 #include "synthetic_study.hpp"
 
 namespace hpo::report_test {
@@ -112,19 +115,33 @@ TEST_F(ReportBrowserTest, BadInputGivesAClearPageOrError) {
   EXPECT_FALSE(std::filesystem::exists(folder() / "absent.db"));
 }
 
+// In memory and rendered in-process: writing 10,000 trials to SQLite one transaction at a
+// time would take most of this suite's time budget, and reading them back is the storage
+// tests' business.
 TEST_F(ReportBrowserTest, HundredAndTenThousandTrialsRenderWithinSeconds) {
-  {
-    auto db = storage();
-    add_synthetic_study(*db, "t100", SyntheticStudyOptions().n_trials(100).n_features(16));
-    add_synthetic_study(*db, "t10000", SyntheticStudyOptions().n_trials(10000).n_features(16));
+  for (int n_trials : {100, 10000}) {
+    auto memory = std::make_shared<InMemoryStorage>();
+    const std::string name = "t" + std::to_string(n_trials);
+    add_synthetic_study(*memory, name, SyntheticStudyOptions().n_trials(n_trials).n_features(16));
+    // CPU time for the render (this process): wall time on a loaded 2-core machine says
+    // more about the other jobs than about the report.
+    const std::clock_t cpu_start = std::clock();
+    const auto start = std::chrono::steady_clock::now();
+    const std::string html =
+        cli::render_report(cli::read_study_view(load_study(memory, name)), cli::ReportOptions(), cli::PageFrame{"test", {}, {}});
+    const double render_cpu = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
+    const double render_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    write_text(name + ".html", html);
+    const double load_seconds = browser_->open(file_url(name + ".html")).count();
+    std::cout << "[ report ] " << n_trials << " trials: read and rendered in " << render_seconds << " s (" << render_cpu
+              << " s CPU, " << html.size() / 1024 << " KiB), Chromium load " << load_seconds << " s\n";
+    EXPECT_LT(render_cpu, 3.0);
+    EXPECT_LT(load_seconds, 20.0);
+    expect_quiet_and_offline(file_url(name + ".html"));
+    EXPECT_EQ(browser_->evaluate(kHistoryPoints), n_trials);
+    EXPECT_EQ(browser_->evaluate("document.body.innerText.includes('Downsampled to stay readable')"), n_trials > 1000);
+    EXPECT_FALSE(is_blank_png(browser_->screenshot()));
   }
-  EXPECT_LT(open_report("t100"), 10.0);
-  EXPECT_EQ(browser_->evaluate(kHistoryPoints), 100);
-  EXPECT_LT(open_report("t10000"), 15.0);
-  expect_quiet_and_offline(file_url("t10000.html"));
-  EXPECT_EQ(browser_->evaluate(kHistoryPoints), 10000);
-  EXPECT_EQ(browser_->evaluate("document.body.innerText.includes('Downsampled to stay readable')"), true);
-  EXPECT_FALSE(is_blank_png(browser_->screenshot()));
 }
 
 TEST_F(ReportBrowserTest, DashboardShowsTrialsAnotherProcessAdds) {

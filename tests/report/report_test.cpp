@@ -2,7 +2,7 @@
 // Storage API (no browser; see report_browser_test.cpp for that).
 #include <gtest/gtest.h>
 
-#include <chrono>
+#include <ctime>
 #include <cmath>
 #include <random>
 #include <regex>
@@ -231,11 +231,11 @@ TEST(ReportPage, TenThousandTrialsRenderQuicklyAndSayWhatIsDownsampled) {
   auto storage = std::make_shared<InMemoryStorage>();
   add_synthetic_study(*storage, "big", SyntheticStudyOptions().n_trials(10000).n_features(16));
   const StudyView view = view_of(storage, "big");
-  const auto start = std::chrono::steady_clock::now();
+  const std::clock_t start = std::clock();  // CPU time: the machine's other jobs do not count
   const std::string html = render(view);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::cout << "[ report ] 10,000 trials rendered in " << seconds << " s, " << html.size() / 1024 << " KiB\n";
-  EXPECT_LT(seconds, 5.0);
+  const double seconds = static_cast<double>(std::clock() - start) / CLOCKS_PER_SEC;
+  std::cout << "[ report ] 10,000 trials rendered in " << seconds << " s CPU, " << html.size() / 1024 << " KiB\n";
+  EXPECT_LT(seconds, 3.0);
   EXPECT_EQ(count(chart_markup(html, "history-by-number"), "class=\"trial-point"), 10000u);
   EXPECT_NE(html.find("Downsampled to stay readable"), std::string::npos);
   EXPECT_LE(count(chart_markup(html, "intermediate-values"), "class=\"trial-line"), 200u);

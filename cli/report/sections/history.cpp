@@ -22,18 +22,19 @@ std::optional<double> plotted_value(const FrozenTrial& trial, std::size_t object
 
 // One mark per trial: a dot at its value, or — without a value (failed, running, waiting,
 // diverged) — a cross or ring on the bottom edge.
-std::string trial_mark(const Chart& chart, const FrozenTrial& trial, double x_value, std::optional<double> value) {
+std::string trial_mark(const Chart& chart, const FrozenTrial& trial, double x_value, std::optional<double> value,
+                       bool with_tooltip) {
   const double bottom = chart.bottom_edge();
+  const std::string tooltip = with_tooltip ? trial_tooltip(trial) : "";
   const std::string attributes = "class=\"trial-point state-" + to_string(trial.state) + "\" data-number=\"" +
                                  std::to_string(trial.number) + "\"";
   const std::string colour = state_colour(trial.state);
   const double px = chart.x(x_value);
-  if (value) return svg_circle(px, chart.y(*value), 3.2, attributes + " fill=\"" + colour + "\"", trial_tooltip(trial));
+  if (value) return svg_circle(px, chart.y(*value), 3.2, attributes + " fill=\"" + colour + "\"", tooltip);
   if (trial.state == TrialState::Running || trial.state == TrialState::Waiting) {
-    return svg_circle(px, bottom, 3.2, attributes + " fill=\"none\" stroke=\"" + colour + "\"", trial_tooltip(trial));
+    return svg_circle(px, bottom, 3.2, attributes + " fill=\"none\" stroke=\"" + colour + "\"", tooltip);
   }
-  return svg_cross(px, bottom, 3.5, attributes + " stroke=\"" + colour + "\" stroke-width=\"1.6\"",
-                   trial_tooltip(trial));
+  return svg_cross(px, bottom, 3.5, attributes + " stroke=\"" + colour + "\" stroke-width=\"1.6\"", tooltip);
 }
 
 // The best value so far as a step line through (x, value) pairs in x order.
@@ -92,12 +93,13 @@ std::string history_charts(const ReportContext& context, std::size_t objective) 
   const Scale y = Scale::fit(values);
   const std::string y_title = objective_title(study, objective);
   const double max_number = study.trials.empty() ? 1 : study.trials.back().number;
+  const bool with_tooltips = study.trials.size() <= context.options.max_tooltips();
 
   Chart by_number("history-by-number" + suffix, Scale::linear(0, max_number), y, "trial number", y_title);
   std::vector<std::pair<double, double>> best_points;
   for (const FrozenTrial& trial : study.trials) {
     const auto value = plotted_value(trial, objective);
-    by_number.add(trial_mark(by_number, trial, trial.number, value));
+    by_number.add(trial_mark(by_number, trial, trial.number, value, with_tooltips));
     if (value && trial.state == TrialState::Complete) best_points.push_back({trial.number, *value});
   }
   if (single) by_number.add(best_so_far_line(by_number, best_points, study.directions[0], max_number));
@@ -116,7 +118,7 @@ std::string history_charts(const ReportContext& context, std::size_t objective) 
     const auto time = finish_or_start(trial);
     if (!time) continue;
     const auto value = plotted_value(trial, objective);
-    by_time.add(trial_mark(by_time, trial, elapsed(*clock, *time), value));
+    by_time.add(trial_mark(by_time, trial, elapsed(*clock, *time), value, with_tooltips));
     if (value && trial.state == TrialState::Complete) best_points.push_back({elapsed(*clock, *time), *value});
   }
   if (single) by_time.add(best_so_far_line(by_time, best_points, study.directions[0], end));
@@ -136,6 +138,10 @@ std::optional<Section> history_section(const ReportContext& context) {
   const std::size_t n_plots = std::min(study.directions.size(), kMaxObjectivePlots);
   for (std::size_t objective = 0; objective < n_plots; ++objective) {
     html += "<div class=\"row\">" + history_charts(context, objective) + "</div>";
+  }
+  if (study.trials.size() > context.options.max_tooltips()) {
+    html += note_paragraph("Every trial is drawn; above " + format_count(context.options.max_tooltips()) +
+                           " trials the points have no tooltips, to keep the page light.");
   }
   if (n_plots < study.directions.size()) {
     html += note_paragraph("Showing the first " + std::to_string(n_plots) + " of " +
