@@ -17,9 +17,9 @@ header{background:#24292f;color:#fff;padding:12px 24px}header h1{margin:0;font-s
 header a{color:#9cf}nav{font-size:13px;margin-top:4px}nav a{margin-right:12px}
 main{padding:8px 24px 24px}section{background:#fff;border:1px solid #ddd;border-radius:6px;padding:8px 16px;margin:16px 0}
 h2{font-size:17px;margin:6px 0}h3{font-size:15px;margin:10px 0 4px}
-.row,.grid{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start}
+.row{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start}
 .chart{background:#fff;max-width:100%;height:auto}.plot-area{fill:#fcfcfc;stroke:#bbb}
-.grid line,line.grid{stroke:#eee}.tick{font-size:11px;fill:#555}.small{font-size:10px}.axis-title{font-size:12px;fill:#333}
+line.grid{stroke:#eee}.tick{font-size:11px;fill:#555}.small{font-size:10px}.axis-title{font-size:12px;fill:#333}
 line.axis{stroke:#999}.note{color:#8a5a00;font-size:13px}.summary{font-size:15px}
 .legend{font-size:12px;color:#444;display:flex;flex-wrap:wrap;gap:14px;align-items:center}
 .legend i{display:inline-block;width:10px;height:10px;border-radius:5px;margin-right:5px;vertical-align:-1px}

@@ -81,6 +81,8 @@ TEST_F(ReportBrowserTest, HybridStudyReport) {
   EXPECT_EQ(browser_->evaluate(kHistoryPoints), 60);
   EXPECT_EQ(browser_->evaluate("document.querySelectorAll('#history-by-time .trial-point').length"), 60);
   EXPECT_GT(browser_->evaluate("document.querySelectorAll('.refinement-arrow').length").get<int>(), 10);
+  // Drawn in their own colour (a page style once greyed every line inside the slice plots).
+  EXPECT_EQ(browser_->evaluate("getComputedStyle(document.querySelector('.refinement-arrow')).stroke"), "rgb(68, 68, 68)");
   EXPECT_GT(browser_->evaluate("document.querySelectorAll('#exploit-tree .tree-edge').length").get<int>(), 5);
   // The plots have a size on screen (an SVG error would leave them empty).
   EXPECT_GT(browser_->evaluate("document.getElementById('history-by-number').getBoundingClientRect().height").get<double>(), 200);

@@ -10,6 +10,8 @@ namespace hpo::cli {
 namespace {
 
 constexpr std::size_t kMaxBars = 20;
+// Below this many trials a few bins of few trials each explain much by chance.
+constexpr std::size_t kRoughBelow = 30;
 
 }  // namespace
 
@@ -18,6 +20,12 @@ std::optional<Section> importance_section(const ReportContext& context) {
   std::string html = "<p>Estimator: " + escape_html(kImportanceEstimator) + ". Computed from " +
                      format_count(context.complete.size()) + " complete trials" +
                      (context.study.directions.size() > 1 ? ", for objective 0" : "") + ".</p>";
+  if (!context.complete.empty() && context.complete.size() < kRoughBelow) {
+    html += note_paragraph("With " + std::to_string(context.complete.size()) +
+                           " complete trials this is a rough estimate: one parameter among many can line up with the "
+                           "ranks by chance, and parameters that drift together over the study (as refined ones do) "
+                           "share the credit.");
+  }
   if (context.importances.empty()) {
     return Section{"importance", "Parameter importances",
                    html + note_paragraph("Needs at least 4 complete trials that have the parameter.")};

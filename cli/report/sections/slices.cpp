@@ -78,7 +78,7 @@ std::optional<Section> slice_section(const ReportContext& context) {
             "refined it to (the stored param), at the trial's final value";
   }
   html += ". A vector hyperparameter appears here with its most important element only.</p>";
-  return Section{"slices", "Slice plots", html + "<div class=\"grid\">" + charts + "</div>"};
+  return Section{"slices", "Slice plots", html + "<div class=\"row\">" + charts + "</div>"};
 }
 
 }  // namespace hpo::cli
