@@ -22,7 +22,7 @@ namespace {
 
 double objective(hpo::Trial& trial) {
   const double x = trial.suggest_float("x", -10, 10);
-  const double lr = trial.suggest_float("lr", 1e-5, 1e-1, /*log=*/true);
+  const double lr = trial.suggest_float("lr", 1e-5, 1e-1, hpo::FloatOptions().log(true));
   const std::int64_t n = trial.suggest_int("n", 1, 8);
   return x * x + lr + static_cast<double>(n);
 }

@@ -29,9 +29,10 @@ std::shared_ptr<Storage> open_cli_storage(const GlobalOptions& global, MissingDa
   return open_storage(global.storage_url, sqlite_options);
 }
 
-Study load_cli_study(const GlobalOptions& global) {
+Study load_cli_study(const GlobalOptions& global, std::shared_ptr<Sampler> sampler) {
   const std::string& name = global.required_study_name();
-  return load_study(open_cli_storage(global, MissingDatabase::Refuse), name);
+  return load_study(open_cli_storage(global, MissingDatabase::Refuse), name,
+                    StudyOptions().sampler(std::move(sampler)));
 }
 
 }  // namespace hpo::cli

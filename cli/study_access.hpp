@@ -19,6 +19,6 @@ std::shared_ptr<Storage> open_cli_storage(const GlobalOptions& global, MissingDa
                                           const SqliteStorageOptions& sqlite_options = {});
 
 // The study --study-name names, in a storage that must already exist.
-Study load_cli_study(const GlobalOptions& global);
+Study load_cli_study(const GlobalOptions& global, std::shared_ptr<Sampler> sampler = nullptr);
 
 }  // namespace hpo::cli

@@ -14,6 +14,8 @@ set_target_properties(hpo_library PROPERTIES EXPORT_NAME hpo)
 # dependency, which links nothing.
 set(hpo_exported hpo_library hpo_core hpo_storage hpo_warnings)
 install(DIRECTORY libhpo/include/ storage/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+# The torch-free samplers (TPE), compiled into hpo_core.
+install(DIRECTORY samplers/include/hpo/samplers DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/hpo)
 
 if(TARGET hpo_samplers)
   # hpo::hypergrad: the hypergradient engine and the hybrid sampler, with LibTorch.

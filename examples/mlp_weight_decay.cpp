@@ -70,7 +70,7 @@ int main(int argc, char** argv) {
       [&](hpo::Trial& trial) {
         torch::manual_seed(trial.number());
         hpo::HyperTrial hyper(trial);
-        int64_t hidden = trial.suggest_int("hidden", 16, 128, 16);
+        int64_t hidden = trial.suggest_int("hidden", 16, 128, hpo::IntOptions().step(16));
         // One weight decay per layer: a vector hyperparameter stored as decay[0], decay[1].
         auto decay = hyper.suggest_hyperparameter("decay", 2, 1e-6, 1e-1, /*log=*/true);
         auto layer1 = torch::nn::Linear(64, hidden), layer2 = torch::nn::Linear(hidden, 10);

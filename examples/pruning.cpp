@@ -5,9 +5,7 @@
 #include <iostream>
 #include <string>
 
-#include "hpo/random_sampler.hpp"
-#include "hpo/storage/open_storage.hpp"
-#include "hpo/study.hpp"
+#include "hpo/hpo.hpp"
 
 int main(int argc, char** argv) {
   int n_trials = argc > 1 ? std::stoi(argv[1]) : 40;
@@ -22,7 +20,7 @@ int main(int argc, char** argv) {
   study.optimize(
       [](hpo::Trial& trial) {
         // Minimizing 2x² by gradient descent converges for step < 0.5 and diverges above.
-        double step_size = trial.suggest_float("step_size", 1e-3, 1.0, /*log=*/true);
+        double step_size = trial.suggest_float("step_size", 1e-3, 1.0, hpo::FloatOptions().log(true));
         double x = 5.0, loss = 0;
         for (int step = 0; step < 50; ++step) {
           x -= step_size * 4 * x;

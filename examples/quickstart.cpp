@@ -1,12 +1,11 @@
-// Random search over a 2-D function with a log-scale float, an int and a categorical
-// parameter, stored in memory. Usage: quickstart [n_trials]
+// A study of a 2-D function with a log-scale float, an int and a categorical parameter,
+// stored in memory, sampled by the default sampler (TPE, as in Optuna).
+// Usage: quickstart [n_trials]
 #include <cmath>
 #include <iostream>
 #include <string>
 
-#include "hpo/random_sampler.hpp"
-#include "hpo/storage/open_storage.hpp"
-#include "hpo/study.hpp"
+#include "hpo/hpo.hpp"
 
 int main(int argc, char** argv) {
   int n_trials = argc > 1 ? std::stoi(argv[1]) : 200;
@@ -15,12 +14,11 @@ int main(int argc, char** argv) {
       hpo::open_storage(),  // in memory; pass "sqlite:///quickstart.db" to keep it
       hpo::StudyOptions()
           .study_name("quickstart")
-          .direction(hpo::StudyDirection::Minimize)
-          .sampler(std::make_shared<hpo::RandomSampler>(42)));
+          .direction(hpo::StudyDirection::Minimize));  // .sampler(...) to choose another
 
   study.optimize(
       [](hpo::Trial& trial) {
-        double scale = trial.suggest_float("scale", 1e-3, 1e1, /*log=*/true);
+        double scale = trial.suggest_float("scale", 1e-3, 1e1, hpo::FloatOptions().log(true));
         std::int64_t shift = trial.suggest_int("shift", -5, 5);
         std::string shape = trial.suggest_categorical("shape", {"bowl", "ridge"}).get<std::string>();
         double x = std::log10(scale), y = static_cast<double>(shift) - 2;

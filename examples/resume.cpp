@@ -1,13 +1,11 @@
 // A study kept in SQLite and run in several invocations: each run adds trials to the
-// same study, and the random sampler continues exactly where the last run stopped.
+// same study, and the seeded TPE sampler continues exactly where the last run stopped.
 // Usage: resume [database file, default resume.db] [trials per run, default 10]
 #include <cmath>
 #include <iostream>
 #include <string>
 
-#include "hpo/random_sampler.hpp"
-#include "hpo/storage/open_storage.hpp"
-#include "hpo/study.hpp"
+#include "hpo/hpo.hpp"
 
 int main(int argc, char** argv) {
   std::string path = argc > 1 ? argv[1] : "resume.db";
@@ -17,7 +15,7 @@ int main(int argc, char** argv) {
       hpo::open_storage("sqlite:///" + path),
       hpo::StudyOptions()
           .study_name("resume-example")
-          .sampler(std::make_shared<hpo::RandomSampler>(7))
+          .sampler(std::make_shared<hpo::TPESampler>(hpo::TPESamplerOptions().seed(7)))
           .load_if_exists(true));  // the second run finds the study and continues it
 
   std::size_t before = study.trials().size();

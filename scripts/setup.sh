@@ -4,8 +4,9 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ccache pkg-config
+  build-essential cmake ninja-build ccache pkg-config
   libtorch-dev libsqlitecpp-dev libsqlite3-dev sqlite3
+  postgresql libpq-dev python3-psycopg2
   libboost-program-options-dev libgtest-dev nlohmann-json3-dev zlib1g-dev
   python3-optuna python3-torch
   clang libclang-rt-14-dev

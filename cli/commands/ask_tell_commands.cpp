@@ -9,6 +9,7 @@
 #include "hpo/json.hpp"
 #include "hpo/study.hpp"
 #include "records.hpp"
+#include "sampler_spec.hpp"
 #include "study_access.hpp"
 
 namespace po = boost::program_options;
@@ -51,7 +52,11 @@ int ask_command(const Invocation& call) {
   const std::string search_space_text =
       call.options.count("search-space") ? call.options["search-space"].as<std::string>() : "{}";
   const SearchSpace space = parse_search_space(search_space_text);
-  Study study = load_cli_study(call.global);
+  const auto text = [&call](const char* key) {
+    return call.options.count(key) ? std::optional<std::string>(call.options[key].as<std::string>()) : std::nullopt;
+  };
+  auto sampler = make_sampler_from_spec(text("sampler"), text("sampler-kwargs"));
+  Study study = load_cli_study(call.global, std::move(sampler));
   check_against_study(study, space);
   const Trial trial = study.ask(space);
   call.console.info("Asked trial " + std::to_string(trial.number()) + " of study '" +
@@ -109,7 +114,11 @@ std::vector<Command> ask_tell_commands() {
          options.add_options()(
              "search-space", po::value<std::string>()->value_name("JSON"),
              R"(e.g. '{"x": {"name": "FloatDistribution", "attributes": {"low": 0, "high": 1}}}' )"
-             R"(or the short form '{"x": {"type": "float", "low": 0, "high": 1}}')");
+             R"(or the short form '{"x": {"type": "float", "low": 0, "high": 1}}')")
+             ("sampler", po::value<std::string>()->value_name("NAME"),
+              "TPESampler (the default) or RandomSampler")
+             ("sampler-kwargs", po::value<std::string>()->value_name("JSON"),
+              R"(the sampler's options, e.g. '{"seed": 0, "multivariate": true}')");
        },
        ask_command},
       {"tell", "finish a trial with its objective value(s) or state",

@@ -19,6 +19,7 @@
 #include "hpo/hybrid/hypergradient_sampler.hpp"
 #include "hpo/hypergrad/make_method.hpp"
 #include "hpo/random_sampler.hpp"
+#include "hpo/samplers/tpe_sampler.hpp"
 #include "hpo/storage/sqlite_storage.hpp"
 #include "hpo/study.hpp"
 #include "interrupt.hpp"
@@ -53,6 +54,8 @@ struct OptimizeRequest {
   std::optional<std::chrono::duration<double>> timeout;
   std::chrono::milliseconds heartbeat_interval{0};
   bool hybrid = false;
+  // The model-free sampler: random or TPE (alone, or as the hybrid sampler's base).
+  bool tpe = false;
   std::string method;
   int hyper_steps = 0;
   double hyper_lr = 0;
@@ -80,12 +83,17 @@ OptimizeRequest read_request(const po::variables_map& options) {
     throw ValueError("--task must be ridge, logistic or mlp, got '" + request.task + "'");
   }
   const std::string sampler = options["sampler"].as<std::string>();
-  if (sampler != "random" && sampler != "hybrid") {
-    throw ValueError("--sampler must be random or hybrid, got '" + sampler + "'");
+  if (sampler != "random" && sampler != "tpe" && sampler != "hybrid") {
+    throw ValueError("--sampler must be random, tpe or hybrid, got '" + sampler + "'");
   }
   request.hybrid = sampler == "hybrid";
+  const std::string base = options["base-sampler"].as<std::string>();
+  if (base != "random" && base != "tpe") {
+    throw ValueError("--base-sampler must be random or tpe, got '" + base + "'");
+  }
+  request.tpe = sampler == "tpe" || (request.hybrid && base == "tpe");
   if (!request.hybrid) {
-    for (const char* hybrid_only : {"method", "hyper-steps", "hyper-lr"}) {
+    for (const char* hybrid_only : {"method", "hyper-steps", "hyper-lr", "base-sampler"}) {
       if (!options[hybrid_only].defaulted()) {
         throw ValueError(std::string("--") + hybrid_only + " applies to --sampler hybrid only");
       }
@@ -131,13 +139,15 @@ OptimizeRequest read_request(const po::variables_map& options) {
   return request;
 }
 
-// Random search, or the hybrid search with random starts. The hybrid sampler spreads
-// --hyper-steps over the trial's training steps and keeps tensors too large for params
-// next to the database.
+// Random search or TPE, or the hybrid search starting from either. The hybrid sampler
+// spreads --hyper-steps over the trial's training steps and keeps tensors too large for
+// params next to the database.
 std::shared_ptr<Sampler> make_sampler(const OptimizeRequest& request, std::size_t n_train_rows,
                                       const Storage& storage) {
-  auto random = std::make_shared<RandomSampler>(request.split.seed);
-  if (!request.hybrid) return random;
+  std::shared_ptr<Sampler> base;
+  if (request.tpe) base = std::make_shared<TPESampler>(TPESamplerOptions().seed(request.split.seed));
+  else base = std::make_shared<RandomSampler>(request.split.seed);
+  if (!request.hybrid) return base;
   const std::int64_t batches_per_epoch =
       (static_cast<std::int64_t>(n_train_rows) + request.training.batch_size - 1) / request.training.batch_size;
   const std::int64_t training_steps = batches_per_epoch * request.training.epochs;
@@ -152,7 +162,7 @@ std::shared_ptr<Sampler> make_sampler(const OptimizeRequest& request, std::size_
           .hyper_lr(request.hyper_lr)
           .tensor_dir(tensor_dir)
           .seed(request.split.seed),
-      random);
+      base);
 }
 
 // The median rule, judged only after the first third of a trial's reports (epochs, or
@@ -247,11 +257,12 @@ int optimize_command(const Invocation& call) {
            << data.n_features() << " features; target '" << data.target_name << "'\n"
            << "Objective (minimized): " << task->objective() << "\nTuning:\n";
     for (const std::string& line : task->hyperparameters()) report << "  " << line << '\n';
+    const char* base = request.tpe ? "tpe" : "random";
     if (request.hybrid) {
-      report << "Sampler: hybrid (random starts, continuous loss hyperparameters refined by " << request.method
-             << " hypergradients in " << request.hyper_steps << " hyper-steps per trial)\n";
+      report << "Sampler: hybrid (" << base << " starts, continuous loss hyperparameters refined by "
+             << request.method << " hypergradients in " << request.hyper_steps << " hyper-steps per trial)\n";
     } else {
-      report << "Sampler: random\n";
+      report << "Sampler: " << base << "\n";
     }
     report << "Study '" << study.study_name() << "' in " << call.global.storage_url << ": "
            << study.trials().size() << " trials so far\n"
@@ -305,7 +316,9 @@ std::vector<Command> optimize_commands() {
                   "share of the rows held out for the test_* metrics")
                  ("max-rows", po::value<long long>()->value_name("N"), "use only N randomly chosen rows")
                  ("sampler", po::value<std::string>()->default_value("random")->value_name("NAME"),
-                  "random, or hybrid (random starts refined by hypergradients)")
+                  "random, tpe, or hybrid (starts from the base sampler refined by hypergradients)")
+                 ("base-sampler", po::value<std::string>()->default_value("random")->value_name("NAME"),
+                  "where the hybrid sampler's trials start: random or tpe")
                  ("method", po::value<std::string>()->default_value("cg")->value_name("NAME"),
                   "hypergradient method of the hybrid sampler: t1t2, neumann, cg, drmad, unrolled")
                  ("hyper-steps", po::value<int>()->default_value(20)->value_name("N"),

@@ -77,11 +77,11 @@ class MlpTask : public Task {
   double run_trial(Trial& trial) override {
     seed_trial(settings_.seed, trial);
     const std::int64_t depth = trial.suggest_int("depth", kMinDepth, kMaxDepth);
-    const std::int64_t width = trial.suggest_int("hidden_size", kMinWidth, kMaxWidth, 1, /*log=*/true);
+    const std::int64_t width = trial.suggest_int("hidden_size", kMinWidth, kMaxWidth, IntOptions().log(true));
     TrainingOptions options;
     options.epochs = settings_.epochs;
     options.batch_size = settings_.batch_size;
-    options.learning_rate = trial.suggest_float("learning_rate", kMinLearningRate, kMaxLearningRate, /*log=*/true);
+    options.learning_rate = trial.suggest_float("learning_rate", kMinLearningRate, kMaxLearningRate, FloatOptions().log(true));
     HyperTrial hyper(trial);
     const Model model = perceptron(train_.features.size(1), width, depth, n_classes_,
                                    suggest_loss_hyperparameter(hyper, weight_decay_per_layer(depth)));

@@ -7,11 +7,11 @@
 
 namespace hpo {
 
-Trial::Trial(Study& study, std::int64_t trial_id)
-    : study_(&study), trial_id_(trial_id), cache_(study.storage()->get_trial(trial_id)) {
+Trial::Trial(Study study, std::int64_t trial_id)
+    : study_(std::move(study)), trial_id_(trial_id), cache_(study_.storage()->get_trial(trial_id)) {
   number_ = cache_.number;
-  relative_search_space_ = study.sampler()->infer_relative_search_space(study, cache_);
-  relative_params_ = study.sampler()->sample_relative(study, cache_, relative_search_space_);
+  relative_search_space_ = study_.sampler()->infer_relative_search_space(study_, cache_);
+  relative_params_ = study_.sampler()->sample_relative(study_, cache_, relative_search_space_);
 }
 
 double Trial::suggest(const std::string& name, const Distribution& distribution) {
@@ -37,9 +37,9 @@ double Trial::suggest(const std::string& name, const Distribution& distribution)
              contains(distribution, rel->second)) {
     internal = rel->second;
   } else {
-    internal = study_->sampler()->sample_independent(*study_, cache_, name, distribution);
+    internal = study_.sampler()->sample_independent(study_, cache_, name, distribution);
   }
-  study_->storage()->set_trial_param(trial_id_, name, internal, distribution);
+  study_.storage()->set_trial_param(trial_id_, name, internal, distribution);
   cache_.distributions.insert_or_assign(name, distribution);
   cache_.params[name] = to_external(distribution, internal);
   return internal;
@@ -53,18 +53,18 @@ void Trial::update_param(const std::string& name, double internal) {
   if (!contains(known->second, internal))
     throw ValueError("value " + dump_json(Json(internal)) + " for parameter '" + name +
                      "' lies outside " + distribution_to_json(known->second));
-  study_->storage()->set_trial_param(trial_id_, name, internal, known->second);
+  study_.storage()->set_trial_param(trial_id_, name, internal, known->second);
   cache_.params[name] = to_external(known->second, internal);
 }
 
-double Trial::suggest_float(const std::string& name, double low, double high, bool log,
-                            std::optional<double> step) {
-  return suggest(name, FloatDistribution(low, high, log, step));
+double Trial::suggest_float(const std::string& name, double low, double high, const FloatOptions& options) {
+  return suggest(name, FloatDistribution(low, high, options.log(), options.step()));
 }
 
 std::int64_t Trial::suggest_int(const std::string& name, std::int64_t low, std::int64_t high,
-                                std::int64_t step, bool log) {
-  return static_cast<std::int64_t>(std::llround(suggest(name, IntDistribution(low, high, log, step))));
+                                const IntOptions& options) {
+  return static_cast<std::int64_t>(
+      std::llround(suggest(name, IntDistribution(low, high, options.log(), options.step()))));
 }
 
 Json Trial::suggest_categorical(const std::string& name, const std::vector<Json>& choices) {
@@ -73,30 +73,54 @@ Json Trial::suggest_categorical(const std::string& name, const std::vector<Json>
 }
 
 void Trial::report(double value, std::int64_t step) {
-  if (study_->is_multi_objective())
+  if (study_.is_multi_objective())
     throw Error("trial.report is not supported for multi-objective studies (trial " +
                 std::to_string(number_) + ")");
   if (step < 0)
     throw ValueError("report step " + std::to_string(step) + " is negative, expected >= 0");
   if (cache_.intermediate_values.count(step)) return;  // the first report of a step wins
-  study_->storage()->set_trial_intermediate_value(trial_id_, step, value);
+  study_.storage()->set_trial_intermediate_value(trial_id_, step, value);
   cache_.intermediate_values[step] = value;
 }
 
 bool Trial::should_prune() {
-  if (study_->is_multi_objective())
+  if (study_.is_multi_objective())
     throw Error("trial.should_prune is not supported for multi-objective studies");
-  return study_->pruner()->prune(*study_, cache_);
+  return study_.pruner()->prune(study_, cache_);
 }
 
 void Trial::set_user_attr(const std::string& key, const Json& value) {
-  study_->storage()->set_trial_user_attr(trial_id_, key, value);
+  study_.storage()->set_trial_user_attr(trial_id_, key, value);
   cache_.user_attrs[key] = value;
 }
 
 void Trial::set_system_attr(const std::string& key, const Json& value) {
-  study_->storage()->set_trial_system_attr(trial_id_, key, value);
+  study_.storage()->set_trial_system_attr(trial_id_, key, value);
   cache_.system_attrs[key] = value;
+}
+
+void Trial::add_finalizer(std::function<void(Trial&)> finalizer) {
+  if (!finalizer) throw ValueError("trial " + std::to_string(number_) + " got an empty finalizer");
+  finalizers_.push_back(std::move(finalizer));
+}
+
+void Trial::finalize(TrialState& state, std::string& fail_reason) {
+  if (state != TrialState::Complete && state != TrialState::Pruned) return;
+  const std::vector<std::function<void(Trial&)>> finalizers = std::move(finalizers_);
+  finalizers_.clear();
+  for (const auto& finalizer : finalizers) {
+    try {
+      finalizer(*this);
+      continue;
+    } catch (const std::exception& e) {
+      fail_reason = e.what();
+    } catch (...) {
+      fail_reason = "a finalizer of trial " + std::to_string(number_) +
+                    " threw an exception that is not a std::exception";
+    }
+    state = TrialState::Fail;
+    return;
+  }
 }
 
 }  // namespace hpo

@@ -253,6 +253,49 @@ TEST_F(CommandsTest, BadInputExitsTwoAndLeavesTheDatabaseAlone) {
   EXPECT_EQ(ok(args({{"trials"}, storage(), kStudy, {"-f", "json"}})), trials_before);
 }
 
+// Optuna's CLI spelling of the sampler; a seeded TPE run through separate `hpo ask`
+// processes repeats itself on a second database.
+TEST_F(CommandsTest, AskWithSamplerAndKwargs) {
+  const auto run = [this](const std::string& db) {
+    const std::vector<std::string> at{"--storage", "sqlite:///" + (folder() / db).string()};
+    EXPECT_EQ(ok(args({{"create-study"}, at, kStudy})), "s\n");
+    std::vector<Json> asked;
+    for (int i = 0; i < 14; ++i) {
+      const Json trial = ok_json(args({{"ask"}, at, kStudy, {"--search-space", kSpace, "--sampler", "TPESampler",
+                                       "--sampler-kwargs", R"({"seed": 0, "multivariate": true, "n_startup_trials": 5})"}}));
+      ok(args({{"tell"}, at, kStudy,
+               {"--trial-number", std::to_string(trial.at("number").get<int>()), "--values",
+                std::to_string(std::abs(trial.at("params").at("x").get<double>() - 0.5))}}));
+      asked.push_back(trial);
+    }
+    return asked;
+  };
+  EXPECT_EQ(run("a.db"), run("b.db"));
+  create();
+  const Json random = ok_json(args({{"ask"}, storage(), kStudy, {"--search-space", kSpace, "--sampler", "RandomSampler",
+                                    "--sampler-kwargs", R"({"seed": 3})"}}));
+  EXPECT_TRUE(random.at("params").contains("x"));
+}
+
+TEST_F(CommandsTest, BadSamplerKwargsExitTwoAndLeaveTheDatabaseAlone) {
+  create();
+  ask();
+  const std::string database_before = read_text(db_path());
+  const auto ask_with = [this](const std::string& sampler, const std::string& kwargs) {
+    return args({{"ask"}, storage(), kStudy, {"--search-space", kSpace, "--sampler", sampler, "--sampler-kwargs", kwargs}});
+  };
+  expect_bad_input(ask_with("TPESampler", R"({"seeed": 0})"), "unknown key 'seeed' for TPESampler");
+  expect_bad_input(ask_with("TPESampler", R"({"seed": -1})"), "'seed' must be a non-negative integer");
+  expect_bad_input(ask_with("TPESampler", R"({"multivariate": 1})"), "'multivariate' must be true or false");
+  expect_bad_input(ask_with("TPESampler", R"({"n_ei_candidates": 0})"), "'n_ei_candidates'");
+  expect_bad_input(ask_with("TPESampler", R"({"group": true})"), "group requires multivariate");
+  expect_bad_input(ask_with("TPESampler", "[1]"), "--sampler-kwargs must be a JSON object");
+  expect_bad_input(ask_with("TPESampler", "{oops"), "--sampler-kwargs");
+  expect_bad_input(ask_with("RandomSampler", R"({"multivariate": true})"), "unknown key 'multivariate' for RandomSampler");
+  expect_bad_input(ask_with("GridSampler", "{}"), "--sampler must be TPESampler or RandomSampler, got 'GridSampler'");
+  EXPECT_EQ(read_text(db_path()), database_before);
+}
+
 TEST_F(CommandsTest, MissingDatabaseIsNotCreated) {
   expect_bad_input({"trials", "--storage", "sqlite:///absent.db", "--study-name", "s"}, "no study database");
   expect_bad_input({"studies", "--storage", "sqlite:///absent.db"}, "no study database");

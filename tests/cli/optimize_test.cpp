@@ -121,6 +121,17 @@ TEST_F(OptimizeTest, HybridSamplerRefinesThePenalties) {
   expect_bad_input(args({digits("logistic", 1), {"--method", "cg"}}), "--method applies to --sampler hybrid only");
 }
 
+// TPE alone, past its 10 random startup trials, and as the hybrid sampler's base.
+TEST_F(OptimizeTest, TpeSamplerAndTpeBase) {
+  const RunResult tpe = expect_ok(args({digits("ridge", 12), {"--sampler", "tpe", "--study-name", "tpe"}}));
+  EXPECT_NE(tpe.out.find("Sampler: tpe\n"), std::string::npos) << tpe.out;
+  EXPECT_EQ(trials("tpe").size(), 12u);
+  const RunResult hybrid = expect_ok(args({digits("ridge", 2), {"--sampler", "hybrid", "--base-sampler", "tpe",
+                                                                "--hyper-steps", "2", "--study-name", "hybrid-tpe"}}));
+  EXPECT_NE(hybrid.out.find("Sampler: hybrid (tpe starts"), std::string::npos) << hybrid.out;
+  EXPECT_EQ(trials("hybrid-tpe").size(), 2u);
+}
+
 TEST_F(OptimizeTest, IdxFolder) {
   if (!std::filesystem::exists(fashion_mnist_folder())) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
   const RunResult result = expect_ok(args({{"optimize", "--task", "logistic", "--data", fashion_mnist_folder().string(),
@@ -144,7 +155,10 @@ TEST_F(OptimizeTest, BadInputExitsTwoWithoutTouchingTheDatabase) {
   expect_bad_input(args({digits("logistic", 1), {"--n-trials", "-1"}}), "--n-trials");
   expect_bad_input(args({digits("logistic", 1), {"--method", "cg"}}), "--sampler hybrid only");
   expect_bad_input(args({digits("logistic", 1), {"--epochs", "0"}}), "--epochs");
-  expect_bad_input(args({digits("logistic", 1), {"--sampler", "tpe"}}), "--sampler must be");
+  expect_bad_input(args({digits("logistic", 1), {"--sampler", "grid"}}), "--sampler must be random, tpe or hybrid");
+  expect_bad_input(args({digits("logistic", 1), {"--base-sampler", "tpe"}}), "--base-sampler applies to --sampler hybrid only");
+  expect_bad_input(args({digits("logistic", 1), {"--sampler", "hybrid", "--base-sampler", "grid"}}),
+                   "--base-sampler must be random or tpe");
   expect_bad_input(args({digits("logistic", 1), {"--bogus"}}), "unrecognised option '--bogus'");
   EXPECT_FALSE(std::filesystem::exists(db_path()));
 

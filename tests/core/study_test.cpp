@@ -4,6 +4,8 @@
 #include <cmath>
 #include <set>
 #include <thread>
+#include <tuple>
+#include <type_traits>
 
 #include "hpo/error.hpp"
 #include "hpo/random_sampler.hpp"
@@ -41,8 +43,8 @@ TEST(Study, SuggestSameNameReturnsSameValueAndConflictsAreErrors) {
   Trial t = study.ask();
   double x = t.suggest_float("x", 0, 1);
   EXPECT_EQ(t.suggest_float("x", 0, 1), x);
-  std::int64_t n = t.suggest_int("n", 1, 64, 1, true);
-  EXPECT_EQ(t.suggest_int("n", 1, 64, 1, true), n);
+  std::int64_t n = t.suggest_int("n", 1, 64, IntOptions().log(true));
+  EXPECT_EQ(t.suggest_int("n", 1, 64, IntOptions().log(true)), n);
   Json c = t.suggest_categorical("opt", {"sgd", "adam"});
   EXPECT_EQ(t.suggest_categorical("opt", {"sgd", "adam"}), c);
   EXPECT_THROW(t.suggest_int("x", 0, 1), ValueError);
@@ -51,6 +53,54 @@ TEST(Study, SuggestSameNameReturnsSameValueAndConflictsAreErrors) {
   EXPECT_THROW(u.suggest_int("x", 0, 10), ValueError) << "x is a float elsewhere in the study";
   EXPECT_THROW(u.suggest_categorical("opt", {"sgd"}), ValueError);
   EXPECT_NO_THROW(u.suggest_float("x", 0, 10)) << "ranges may change between trials";
+}
+
+// Whether trial.suggest_int / suggest_float accept arguments of these types.
+template <class Args, class = void>
+struct SuggestIntAccepts : std::false_type {};
+template <class... A>
+struct SuggestIntAccepts<std::tuple<A...>, std::void_t<decltype(std::declval<Trial&>().suggest_int(std::declval<A>()...))>>
+    : std::true_type {};
+template <class Args, class = void>
+struct SuggestFloatAccepts : std::false_type {};
+template <class... A>
+struct SuggestFloatAccepts<std::tuple<A...>,
+                           std::void_t<decltype(std::declval<Trial&>().suggest_float(std::declval<A>()...))>>
+    : std::true_type {};
+
+// suggest_int("units", 16, 1024, true) once compiled as step = 1; log and step are named now.
+static_assert(!SuggestIntAccepts<std::tuple<std::string, int, int, bool>>::value);
+static_assert(!SuggestIntAccepts<std::tuple<std::string, int, int, int>>::value);
+static_assert(!SuggestIntAccepts<std::tuple<std::string, int, int, int, bool>>::value);
+static_assert(!SuggestFloatAccepts<std::tuple<std::string, double, double, bool>>::value);
+static_assert(!SuggestFloatAccepts<std::tuple<std::string, double, double, double>>::value);
+static_assert(SuggestIntAccepts<std::tuple<std::string, int, int, IntOptions>>::value);
+static_assert(SuggestFloatAccepts<std::tuple<std::string, double, double, FloatOptions>>::value);
+
+TEST(Study, SuggestOptionsReachTheStoredDistributions) {
+  Study study = create_study(memory(), named("s"));
+  Trial t = study.ask();
+  const std::int64_t units = t.suggest_int("units", 16, 1024, IntOptions().step(16));
+  EXPECT_EQ(units % 16, 0);
+  t.suggest_int("batch", 1, 1024, IntOptions().log(true));
+  t.suggest_float("lr", 1e-5, 1e-1, FloatOptions().log(true));
+  t.suggest_float("frac", 0.0, 1.0, FloatOptions().step(0.25));
+  const FrozenTrial stored = study.storage()->get_trial(t.trial_id());
+  EXPECT_EQ(stored.distributions.at("units"), Distribution(IntDistribution(16, 1024, false, 16)));
+  EXPECT_EQ(stored.distributions.at("batch"), Distribution(IntDistribution(1, 1024, true, 1)));
+  EXPECT_EQ(stored.distributions.at("lr"), Distribution(FloatDistribution(1e-5, 1e-1, true)));
+  EXPECT_EQ(stored.distributions.at("frac"), Distribution(FloatDistribution(0.0, 1.0, false, 0.25)));
+  EXPECT_THROW(t.suggest_float("bad", 0.0, 1.0, FloatOptions().log(true)), ValueError) << "log needs low > 0";
+}
+
+TEST(Study, TrialsOutliveTheStudyHandleTheyCameFrom) {
+  std::optional<Trial> trial;
+  {
+    Study study = create_study(memory(), named("s"));
+    trial.emplace(study.ask());
+  }
+  trial->suggest_float("x", 0, 1);
+  EXPECT_EQ(trial->study().tell(*trial, 1.0).state, TrialState::Complete);
 }
 
 TEST(Study, AskTellAndTellingAFinishedTrialIsAnError) {
@@ -158,7 +208,7 @@ TEST(Study, TrialFailedFailsTheTrialButNotTheLoop) {
 TEST(Study, UpdateParamReplacesASuggestedValueWithinItsDistribution) {
   Study study = create_study(memory(), named("s"));
   Trial t = study.ask();
-  t.suggest_float("wd", 1e-4, 1.0, true);
+  t.suggest_float("wd", 1e-4, 1.0, FloatOptions().log(true));
   t.update_param("wd", 0.5);
   EXPECT_EQ(t.params().at("wd"), 0.5);
   EXPECT_THROW(t.update_param("wd", 2.0), ValueError);
@@ -192,7 +242,10 @@ TEST(Study, BestTrialInBothDirectionsWithInfinities) {
   for (auto direction : {StudyDirection::Minimize, StudyDirection::Maximize}) {
     Study study = create_study(memory(), named("s").direction(direction));
     EXPECT_THROW(study.best_trial(), NotFoundError);
-    for (double v : {1.0, HUGE_VAL, -HUGE_VAL, 0.5}) study.tell(study.ask(), v);
+    for (double v : {1.0, HUGE_VAL, -HUGE_VAL, 0.5}) {
+      Trial t = study.ask();
+      study.tell(t, v);
+    }
     double best = study.best_value();
     EXPECT_EQ(best, direction == StudyDirection::Minimize ? -HUGE_VAL : HUGE_VAL);
   }
@@ -201,7 +254,10 @@ TEST(Study, BestTrialInBothDirectionsWithInfinities) {
 TEST(Study, ParetoFrontOfMultiObjectiveStudy) {
   Study study = create_study(memory(), named("mo").directions({StudyDirection::Minimize, StudyDirection::Maximize}));
   std::vector<std::vector<double>> points = {{1, 1}, {2, 3}, {3, 3}, {0, 0}, {2, 2}, {1, 1}};
-  for (const auto& p : points) study.tell(study.ask(), p);
+  for (const auto& p : points) {
+    Trial t = study.ask();
+    study.tell(t, p);
+  }
   std::set<int> front;
   for (const auto& t : study.best_trials()) front.insert(t.number);
   EXPECT_EQ(front, (std::set<int>{0, 1, 3, 5}));

@@ -11,10 +11,10 @@ namespace hpo::test {
 inline const std::vector<Json> kChoices = {"sgd", "adam", nullptr, 3, 2.5, true};
 
 inline double suggest_all(Trial& t) {
-  const double lr = t.suggest_float("lr", 1e-5, 0.1, /*log=*/true);
-  const double frac = t.suggest_float("frac", 0.0, 1.0, false, 0.1);
-  const std::int64_t units = t.suggest_int("units", 0, 100, 5);
-  const std::int64_t batch = t.suggest_int("batch", 1, 1024, 1, /*log=*/true);
+  const double lr = t.suggest_float("lr", 1e-5, 0.1, FloatOptions().log(true));
+  const double frac = t.suggest_float("frac", 0.0, 1.0, FloatOptions().step(0.1));
+  const std::int64_t units = t.suggest_int("units", 0, 100, IntOptions().step(5));
+  const std::int64_t batch = t.suggest_int("batch", 1, 1024, IntOptions().log(true));
   t.suggest_categorical("opt", kChoices);
   return lr * 100 + frac + static_cast<double>(units + batch) / 1000;
 }

@@ -138,7 +138,7 @@ TEST_F(SqliteStorageTest, OpenStorageUrls) {
   EXPECT_TRUE(std::filesystem::exists(dir.file("rel.db")));
   EXPECT_EQ(dynamic_cast<SqliteStorage*>(relative.get())->schema(), OptunaSchema::v3_0_0_d);
 
-  for (const char* bad : {"postgresql://host/db", "sqlite://", "sqlite:///", "study.db", "mysql:///x"}) {
+  for (const char* bad : {"sqlite://", "sqlite:///", "study.db", "mysql:///x", "postgres://host/db"}) {
     try {
       open_storage(bad);
       ADD_FAILURE() << bad << " was accepted";

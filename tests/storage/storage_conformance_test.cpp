@@ -10,7 +10,9 @@
 
 #include "hpo/error.hpp"
 #include "hpo/storage/in_memory_storage.hpp"
+#include "hpo/storage/postgres_storage.hpp"
 #include "hpo/storage/sqlite_storage.hpp"
+#include "postgres_server.hpp"
 #include "storage_fixture.hpp"
 
 namespace hpo {
@@ -380,6 +382,16 @@ INSTANTIATE_TEST_SUITE_P(
                 [](const test::ScratchDir& dir) {
                   return std::make_shared<SqliteStorage>(
                       dir.file("conformance.db"), SqliteStorageOptions().schema(OptunaSchema::v3_0_0_d));
+                }},
+        // A new database of the throwaway server per test.
+        Backend{"Postgres",
+                [](const test::ScratchDir&) {
+                  return std::make_shared<PostgresStorage>(test::PostgresServer::instance().new_database());
+                }},
+        Backend{"PostgresV300",
+                [](const test::ScratchDir&) {
+                  return std::make_shared<PostgresStorage>(test::PostgresServer::instance().new_database(),
+                                                           PostgresStorageOptions().schema(OptunaSchema::v3_0_0_d));
                 }}),
     [](const ::testing::TestParamInfo<Backend>& backend) { return backend.param.name; });
 

@@ -1,4 +1,5 @@
-// Helper program for the storage tests that need other processes or Python:
+// Helper program for the storage tests that need other processes or Python. <db> is a
+// SQLite file or a storage URL (postgresql://...).
 //   storage_tool optimize <db> <study> <n_trials> [heartbeat_ms]
 //   storage_tool crash    <db> <study> <heartbeat_ms>   dies inside a trial's objective
 //   storage_tool write    <db> <v3.0.0.d|v3.2.0.a>      studies covering every encoding
@@ -12,7 +13,7 @@
 
 #include "hpo/error.hpp"
 #include "hpo/random_sampler.hpp"
-#include "hpo/storage/sqlite_storage.hpp"
+#include "hpo/storage/open_storage.hpp"
 #include "hpo/study.hpp"
 #include "search_space.hpp"
 
@@ -25,7 +26,8 @@ using test::suggest_all;
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-std::shared_ptr<SqliteStorage> open(const std::string& db, SqliteStorageOptions options = {}) {
+std::shared_ptr<Storage> open(const std::string& db, SqliteStorageOptions options = {}) {
+  if (db.find("://") != std::string::npos) return open_storage(db, options);
   return std::make_shared<SqliteStorage>(db, options);
 }
 

@@ -13,17 +13,19 @@
 #include "hpo/error.hpp"
 #include "hpo/frozen_trial.hpp"
 #include "hpo/pruner.hpp"
+#include "hpo/retry_failed_trial_callback.hpp"
 #include "hpo/sampler.hpp"
 #include "hpo/storage.hpp"
-#include "hpo/trial.hpp"
 
 namespace hpo {
+
+class Trial;
 
 struct StudyOptions {
   // Empty: a unique "no-name-<uuid>" name, as Optuna does.
   HPO_ARG(std::string, study_name);
   HPO_ARG(std::vector<StudyDirection>, directions) = {StudyDirection::Minimize};
-  // Null: RandomSampler with a random seed.
+  // Null: TPESampler with default options and a random seed (Optuna's default).
   HPO_ARG(std::shared_ptr<Sampler>, sampler);
   // Null: MedianPruner with default options (Optuna's default).
   HPO_ARG(std::shared_ptr<Pruner>, pruner);
@@ -81,9 +83,10 @@ class Study {
   // hpo::UpdateFinishedTrialError unless skip_if_finished.
   FrozenTrial tell(int trial_number, const std::vector<double>& values,
                    TrialState state = TrialState::Complete, bool skip_if_finished = false);
-  FrozenTrial tell(const Trial& trial, double value);
-  FrozenTrial tell(const Trial& trial, const std::vector<double>& values);
-  FrozenTrial tell(const Trial& trial, TrialState state);
+  // The same for a trial handle, which first runs its finalizers (see Trial::add_finalizer).
+  FrozenTrial tell(Trial& trial, double value);
+  FrozenTrial tell(Trial& trial, const std::vector<double>& values);
+  FrozenTrial tell(Trial& trial, TrialState state);
 
   void optimize(const Objective& objective, const OptimizeOptions& options = {});
   void optimize(const MultiObjective& objective, const OptimizeOptions& options = {});
@@ -122,6 +125,9 @@ class Study {
  private:
   void run_trials(const MultiObjective& objective, const OptimizeOptions& options);
   FrozenTrial run_one_trial(const MultiObjective& objective, const OptimizeOptions& options);
+  // tell() for a trial given by number, or by its handle (which runs its finalizers).
+  FrozenTrial tell(int trial_number, const std::vector<double>& values, TrialState state,
+                   bool skip_if_finished, Trial* handle);
   void fail_stale_trials();
   std::optional<std::int64_t> pop_waiting_trial_id();
   // Finishes `trial`, an unfinished trial as last seen (its intermediate values decide a
@@ -146,16 +152,7 @@ Study load_study(std::shared_ptr<Storage> storage, const std::string& study_name
 void delete_study(Storage& storage, const std::string& study_name);
 std::vector<StudySummary> get_all_study_summaries(Storage& storage);
 
-// Re-enqueues a trial that the heartbeat check failed, with Optuna's `failed_trial` and
-// `retry_history` system attributes; gives up after `max_retry` retries when set.
-class RetryFailedTrialCallback {
- public:
-  explicit RetryFailedTrialCallback(std::optional<int> max_retry = std::nullopt)
-      : max_retry_(max_retry) {}
-  void operator()(Study& study, const FrozenTrial& trial) const;
-
- private:
-  std::optional<int> max_retry_;
-};
-
 }  // namespace hpo
+
+// Trial holds a Study, so it is defined after it; every user of a Study gets it.
+#include "hpo/trial.hpp"
