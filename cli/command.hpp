@@ -35,5 +35,7 @@ std::vector<Command> study_commands();
 std::vector<Command> trial_commands();
 std::vector<Command> ask_tell_commands();
 std::vector<Command> optimize_commands();
+std::vector<Command> report_commands();
+std::vector<Command> dashboard_commands();
 
 }  // namespace hpo::cli

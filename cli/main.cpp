@@ -28,7 +28,7 @@ constexpr int kExitInternalError = 1;
 
 std::vector<Command> all_commands() {
   std::vector<Command> commands;
-  for (auto group : {study_commands, trial_commands, ask_tell_commands}) {
+  for (auto group : {study_commands, trial_commands, ask_tell_commands, report_commands, dashboard_commands}) {
     for (Command& command : group()) commands.push_back(std::move(command));
   }
 #ifdef HPO_CLI_WITH_OPTIMIZE

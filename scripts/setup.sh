@@ -11,6 +11,7 @@ packages=(
   python3-optuna python3-torch
   clang libclang-rt-14-dev
   dataset-fashion-mnist
+  libcpp-httplib-dev chromium libpng-dev
 )
 
 missing=()
