@@ -1,24 +1,36 @@
-// The hybrid search against random search and Optuna's TPE.
+// The hybrid search against random search and TPE on a suite of problems, with one
+// default configuration for all of them: the library's defaults, the tasks' own training
+// loop (`hpo optimize`'s: mini-batch SGD with momentum, 20 epochs) and the study's default
+// pruner.
 //
-// Task: logistic regression with a global and a per-feature L2 penalty (65 continuous
-// hyperparameters) on the bundled digits table, trained as `hpo optimize --task logistic`
-// trains it, on one fixed split. For each configuration and seed, an in-memory study
-// records the best validation loss after each trial and the time it took. Prints medians
-// over seeds, the number of trials each hybrid method needs to reach TPE's 100-trial
-// level, and writes an SVG of the median curves.
+// Problems: per-pixel L2 logistic regression on the bundled digits table; per-feature L2
+// softmax regression on a Fashion-MNIST subset (Debian's dataset-fashion-mnist, 7×7
+// average-pooled); per-layer weight decay of an MLP on that subset; a synthetic ridge with
+// planted relevant features; a synthetic ridge whose optimum lies on the box bounds
+// (noiseless relevant features want the lowest penalty, pure-noise ones the highest).
 //
-//   hybrid_search [--seeds 5] [--random-trials 100] [--hybrid-trials 20]
+// Every trial's value is judged by re-training the task with the trial's stored params and
+// no refinement (what a user re-running the best params gets), never by the losses seen
+// while λ moved. Prints, per problem, the median over seeds of the best judged value after
+// n trials, the trials each hybrid run needs to reach TPE's 100-trial median, seconds per
+// trial (training only), and writes one SVG of the median curves per problem.
+//
+//   hybrid_search [--seeds 5] [--reference-trials 100] [--hybrid-trials 20]
+//                 [--problems digits-logistic,fashion-softmax,fashion-mlp,ridge-planted,ridge-bounds]
 //                 [--methods t1t2,neumann,cg,drmad,unrolled] [--epochs 20] [--no-optuna]
-//                 [--svg hybrid_search.svg]
-//   hybrid_search --serve --seed S   (used by hybrid_search_tpe.py)
+//                 [--svg-prefix hybrid_search]
+//   hybrid_search --serve --problem P --seed S   (used by hybrid_search_tpe.py)
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iomanip>
 #include <iostream>
 #include <map>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -27,6 +39,7 @@
 #include "data/split.hpp"
 #include "hpo/hybrid/hypergradient_sampler.hpp"
 #include "hpo/random_sampler.hpp"
+#include "hpo/samplers/tpe_sampler.hpp"
 #include "hpo/storage/open_storage.hpp"
 #include "hpo/study.hpp"
 #include "tasks/task.hpp"
@@ -34,44 +47,111 @@
 namespace {
 
 using Seconds = std::chrono::duration<double>;
+using hpo::cli::DataSplit;
+using hpo::cli::Dataset;
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> items;
+  std::stringstream list(text);
+  for (std::string item; std::getline(list, item, ',');) items.push_back(item);
+  return items;
+}
 
 struct Settings {
   int seeds = 5;
-  int random_trials = 100;
+  int reference_trials = 100;
   int hybrid_trials = 20;
   int epochs = 20;
+  std::vector<std::string> problems = {"digits-logistic", "fashion-softmax", "fashion-mlp", "ridge-planted",
+                                       "ridge-bounds"};
   std::vector<std::string> methods = {"t1t2", "neumann", "cg", "drmad", "unrolled"};
   bool optuna = true;
-  std::string svg = "hybrid_search.svg";
+  std::string svg_prefix = "hybrid_search";
   bool serve = false;
+  std::string problem;
   std::uint64_t seed = 0;
 };
 
-// One run: (seconds since start, best value so far) after each trial.
+// One run: (seconds of training since start, best judged value so far) after each trial.
 using Curve = std::vector<std::pair<double, double>>;
 
-constexpr int kBatchSize = 64;
-constexpr int kHyperStepsPerTrial = 20;
+struct Problem {
+  std::string name;
+  std::string task;
+  std::string description;
+  DataSplit data;
+};
 
-// The same split (seed 0) for every run.
-const hpo::cli::DataSplit& split() {
-  static const hpo::cli::DataSplit data = hpo::cli::split_dataset(
-      hpo::cli::load_dataset(HPO_SOURCE_DIR "/examples/data/digits.csv.gz", std::string("target")), {});
-  return data;
+// A Fashion-MNIST subset of `rows` images, 7×7 average-pooled (49 features), so that a
+// trial takes seconds and TPE a 50-dimensional space.
+Dataset fashion_subset(std::size_t rows) {
+  const Dataset full = hpo::cli::load_dataset("/usr/share/datasets/fashion-mnist", std::nullopt);
+  std::vector<std::size_t> first(std::min(rows, full.n_rows()));
+  for (std::size_t i = 0; i < first.size(); ++i) first[i] = i;
+  const Dataset images = hpo::cli::select_rows(full, first);
+  Dataset pooled = images;
+  pooled.feature_names.clear();
+  pooled.features.assign(images.n_rows() * 49, 0.0f);
+  for (int cell = 0; cell < 49; ++cell) pooled.feature_names.push_back("pool" + std::to_string(cell));
+  for (std::size_t r = 0; r < images.n_rows(); ++r)
+    for (int y = 0; y < 28; ++y)
+      for (int x = 0; x < 28; ++x)
+        pooled.features[r * 49 + (y / 4) * 7 + x / 4] += images.row(r)[y * 28 + x] / 16.0f;
+  return pooled;
 }
 
-std::unique_ptr<hpo::cli::Task> make_task(int epochs, std::uint64_t seed) {
+// y = X w + noise·ε over `features` standard normal features, of which the first
+// weights.size() carry the weights; written as a CSV and read as users' tables are read.
+Dataset synthetic_ridge(const std::string& name, std::size_t rows, std::size_t features,
+                        const std::vector<double>& weights, double noise) {
+  std::mt19937_64 generator(12345);
+  std::normal_distribution<double> normal;
+  const std::filesystem::path path = std::filesystem::temp_directory_path() / ("hpo_bench_" + name + ".csv");
+  std::ofstream csv(path);
+  for (std::size_t j = 0; j < features; ++j) csv << "x" << j << ",";
+  csv << "y\n";
+  for (std::size_t i = 0; i < rows; ++i) {
+    double y = 0;
+    for (std::size_t j = 0; j < features; ++j) {
+      const double x = normal(generator);
+      if (j < weights.size()) y += weights[j] * x;
+      csv << x << ",";
+    }
+    csv << y + noise * normal(generator) << "\n";
+  }
+  csv.close();
+  return hpo::cli::load_dataset(path, std::string("y"));
+}
+
+Problem make_problem(const std::string& name) {
+  const auto split = [](const Dataset& data) { return hpo::cli::split_dataset(data, {}); };
+  if (name == "digits-logistic") {
+    return {name, "logistic", "per-pixel L2 logistic regression, digits (65 penalties)",
+            split(hpo::cli::load_dataset(HPO_SOURCE_DIR "/examples/data/digits.csv.gz", std::string("target")))};
+  }
+  if (name == "fashion-softmax") {
+    return {name, "logistic", "per-feature L2 softmax regression, Fashion-MNIST 2000 rows 7x7 (50 penalties)",
+            split(fashion_subset(2000))};
+  }
+  if (name == "fashion-mlp") {
+    return {name, "mlp", "MLP with per-layer weight decay, Fashion-MNIST 2000 rows 7x7", split(fashion_subset(2000))};
+  }
+  if (name == "ridge-planted") {
+    return {name, "ridge", "per-feature ridge, 4 of 20 features relevant, 300 rows (21 penalties)",
+            split(synthetic_ridge(name, 300, 20, {2.0, -1.5, 1.0, 0.5}, 1.0))};
+  }
+  if (name == "ridge-bounds") {
+    return {name, "ridge", "per-feature ridge, optimum on the bounds: 5 noiseless + 5 pure-noise features",
+            split(synthetic_ridge(name, 200, 10, {1.0, -1.0, 1.0, -1.0, 1.0}, 0.01))};
+  }
+  throw std::runtime_error("unknown problem " + name);
+}
+
+std::unique_ptr<hpo::cli::Task> make_task(const Problem& problem, int epochs, std::uint64_t seed) {
   hpo::cli::TrainingSettings training;
   training.epochs = epochs;
-  training.batch_size = kBatchSize;
   training.seed = seed;
-  return hpo::cli::make_task("logistic", split(), training);
-}
-
-// Inner steps between hyper-steps, as hpo optimize --hyper-steps 20 sets them.
-std::int64_t inner_steps(int epochs) {
-  auto batches = (static_cast<std::int64_t>(split().train.n_rows()) + kBatchSize - 1) / kBatchSize;
-  return std::max<std::int64_t>(1, batches * epochs / kHyperStepsPerTrial);
+  return hpo::cli::make_task(problem.task, problem.data, training);
 }
 
 hpo::OptimizeOptions catch_divergence() {
@@ -79,44 +159,74 @@ hpo::OptimizeOptions catch_divergence() {
       [](const std::exception& e) { return dynamic_cast<const hpo::cli::TrainingDiverged*>(&e) != nullptr; });
 }
 
-Curve run(const std::shared_ptr<hpo::Sampler>& sampler, int n_trials, int epochs, std::uint64_t seed) {
-  auto task = make_task(epochs, seed);
-  hpo::Study study = hpo::create_study(
-      hpo::open_storage(), hpo::StudyOptions().sampler(sampler).pruner(std::make_shared<hpo::NopPruner>()));
+// Trains the task with `params` held fixed (random sampler, no pruning): the value a user
+// gets from re-running them. Infinity when training diverges.
+class Judge {
+ public:
+  Judge(const Problem& problem, int epochs, std::uint64_t seed)
+      : task_(make_task(problem, epochs, seed)),
+        study_(hpo::create_study(hpo::open_storage(), hpo::StudyOptions()
+                                                          .sampler(std::make_shared<hpo::RandomSampler>(seed))
+                                                          .pruner(std::make_shared<hpo::NopPruner>()))) {}
+
+  double operator()(const hpo::ParamMap& params) {
+    study_.enqueue_trial(params);
+    study_.optimize([this](hpo::Trial& t) { return task_->run_trial(t); }, catch_divergence().n_trials(1));
+    const hpo::FrozenTrial t = study_.trials().back();
+    return t.state == hpo::TrialState::Complete ? t.value() : INFINITY;
+  }
+  hpo::Study& study() { return study_; }
+
+ private:
+  std::unique_ptr<hpo::cli::Task> task_;
+  hpo::Study study_;
+};
+
+// A study with `sampler` and the default pruner; refined trials are judged by re-training.
+Curve run(const Problem& problem, const std::shared_ptr<hpo::Sampler>& sampler, int n_trials, int epochs,
+          std::uint64_t seed, bool judge_by_retraining) {
+  auto task = make_task(problem, epochs, seed);
+  Judge judge(problem, epochs, seed);
+  hpo::Study study = hpo::create_study(hpo::open_storage(), hpo::StudyOptions().sampler(sampler));
   Curve curve;
-  double best = INFINITY;
+  double best = INFINITY, training = 0;
   auto start = std::chrono::steady_clock::now();
   study.optimize([&task](hpo::Trial& t) { return task->run_trial(t); },
                  catch_divergence().n_trials(n_trials).callbacks({[&](hpo::Study&, const hpo::FrozenTrial& t) {
-                   if (t.state == hpo::TrialState::Complete) best = std::min(best, t.value());
-                   curve.emplace_back(Seconds(std::chrono::steady_clock::now() - start).count(), best);
+                   training += Seconds(std::chrono::steady_clock::now() - start).count();
+                   if (t.state == hpo::TrialState::Complete) {
+                     best = std::min(best, judge_by_retraining ? judge(t.params) : t.value());
+                   }
+                   curve.emplace_back(training, best);
+                   start = std::chrono::steady_clock::now();
                  }}));
   return curve;
 }
 
-// Answers parameter sets (one JSON object per line) with validation losses, for the TPE side.
+// Answers parameter sets (one JSON object per line) with validation losses, for the TPE
+// side; the first line out is the search space (name → Optuna distribution JSON).
 int serve(const Settings& s) {
-  auto task = make_task(s.epochs, s.seed);
-  hpo::Study study = hpo::create_study(hpo::open_storage(), hpo::StudyOptions()
-                                                                .sampler(std::make_shared<hpo::RandomSampler>(s.seed))
-                                                                .pruner(std::make_shared<hpo::NopPruner>()));
+  const Problem problem = make_problem(s.problem);
+  Judge judge(problem, s.epochs, s.seed);
+  judge.study().optimize([&](hpo::Trial& t) { return make_task(problem, s.epochs, s.seed)->run_trial(t); },
+                         catch_divergence().n_trials(1));
+  hpo::Json space = hpo::Json::object();
+  for (const auto& [name, distribution] : judge.study().trials().back().distributions)
+    space[name] = hpo::distribution_to_json(distribution);
+  std::cout << hpo::dump_json(space) << std::endl;
   std::string line;
   while (std::getline(std::cin, line)) {
-    const hpo::Json request = hpo::parse_json(line);
     hpo::ParamMap params;
-    for (const auto& [name, value] : request.items()) params[name] = value;
-    study.enqueue_trial(params);
-    study.optimize([&task](hpo::Trial& t) { return task->run_trial(t); }, catch_divergence().n_trials(1));
-    const hpo::FrozenTrial t = study.trials().back();
-    std::cout << (t.state == hpo::TrialState::Complete ? t.value() : INFINITY) << std::endl;
+    for (const auto& [name, value] : hpo::parse_json(line).items()) params[name] = value;
+    std::cout << judge(params) << std::endl;
   }
   return 0;
 }
 
-std::vector<Curve> optuna_tpe(const Settings& s, const std::string& self) {
-  std::string command = "/usr/bin/python3 " HPO_SOURCE_DIR "/bench/hybrid_search_tpe.py --server " + self +
-                        " --seeds " + std::to_string(s.seeds) + " --trials " + std::to_string(s.random_trials) +
-                        " --epochs " + std::to_string(s.epochs);
+std::vector<Curve> optuna_tpe(const Settings& s, const std::string& problem, const std::string& self) {
+  const std::string command = "/usr/bin/python3 " HPO_SOURCE_DIR "/bench/hybrid_search_tpe.py --server " + self +
+                              " --problem " + problem + " --seeds " + std::to_string(s.seeds) + " --trials " +
+                              std::to_string(s.reference_trials) + " --epochs " + std::to_string(s.epochs);
   std::vector<Curve> curves;
   FILE* pipe = popen(command.c_str(), "r");
   if (!pipe) return curves;
@@ -125,7 +235,7 @@ std::vector<Curve> optuna_tpe(const Settings& s, const std::string& self) {
   while (std::fgets(buffer, sizeof buffer, pipe)) {
     text += buffer;
     if (text.back() != '\n') continue;
-    hpo::Json line = hpo::parse_json(text);
+    const hpo::Json line = hpo::parse_json(text);
     text.clear();
     Curve curve;
     double best = INFINITY;
@@ -138,6 +248,11 @@ std::vector<Curve> optuna_tpe(const Settings& s, const std::string& self) {
   if (pclose(pipe) != 0) std::cerr << "hybrid_search: the Optuna side failed (" << command << ")\n";
   return curves;
 }
+
+struct Config {
+  std::string name;
+  std::vector<Curve> curves;
+};
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -165,11 +280,6 @@ std::size_t trials_to_reach(const Curve& curve, double level) {
     if (curve[i].second <= level) return i + 1;
   return 0;
 }
-
-struct Config {
-  std::string name;
-  std::vector<Curve> curves;
-};
 
 void write_svg(const std::vector<Config>& configs, const std::string& path) {
   const double width = 460, height = 320, left = 60, top = 30, plot_w = 360, plot_h = 230;
@@ -242,20 +352,98 @@ Settings parse(int argc, char** argv) {
       return argv[++i];
     };
     if (a == "--seeds") s.seeds = std::stoi(next());
-    else if (a == "--random-trials") s.random_trials = std::stoi(next());
+    else if (a == "--reference-trials") s.reference_trials = std::stoi(next());
     else if (a == "--hybrid-trials") s.hybrid_trials = std::stoi(next());
     else if (a == "--epochs") s.epochs = std::stoi(next());
-    else if (a == "--methods") {
-      s.methods.clear();
-      std::stringstream list(next());
-      for (std::string m; std::getline(list, m, ',');) s.methods.push_back(m);
-    } else if (a == "--no-optuna") s.optuna = false;
-    else if (a == "--svg") s.svg = next();
+    else if (a == "--problems") s.problems = split_list(next());
+    else if (a == "--problem") s.problem = next();
+    else if (a == "--methods") s.methods = split_list(next());
+    else if (a == "--no-optuna") s.optuna = false;
+    else if (a == "--svg-prefix") s.svg_prefix = next();
     else if (a == "--serve") s.serve = true;
     else if (a == "--seed") s.seed = std::stoull(next());
     else throw std::runtime_error("unknown option " + a);
   }
   return s;
+}
+
+std::shared_ptr<hpo::Sampler> hybrid_sampler(const std::string& method, std::shared_ptr<hpo::Sampler> base,
+                                             std::uint64_t seed) {
+  return std::make_shared<hpo::HypergradientSampler>(
+      hpo::HypergradientSamplerOptions().method(hpo::hypergrad::method_options(method)).seed(seed), std::move(base));
+}
+
+std::vector<Config> run_problem(const Settings& s, const Problem& problem, const std::string& self) {
+  std::vector<Config> configs;
+  auto add = [&](const std::string& name, int n_trials, bool judged,
+                 const std::function<std::shared_ptr<hpo::Sampler>(std::uint64_t)>& sampler) {
+    std::cerr << problem.name << ": " << name << ", " << s.seeds << " seeds x " << n_trials << " trials\n";
+    configs.push_back({name, {}});
+    for (int seed = 0; seed < s.seeds; ++seed) {
+      const auto u = static_cast<std::uint64_t>(seed);
+      configs.back().curves.push_back(run(problem, sampler(u), n_trials, s.epochs, u, judged));
+    }
+  };
+  add("random", s.reference_trials, false, [](std::uint64_t seed) { return std::make_shared<hpo::RandomSampler>(seed); });
+  add("hpo tpe", s.reference_trials, false,
+      [](std::uint64_t seed) { return std::make_shared<hpo::TPESampler>(hpo::TPESamplerOptions().seed(seed)); });
+  if (s.optuna) {
+    std::cerr << problem.name << ": optuna tpe, " << s.seeds << " seeds x " << s.reference_trials << " trials\n";
+    configs.push_back({"optuna tpe", optuna_tpe(s, problem.name, self)});
+    if (configs.back().curves.size() != static_cast<std::size_t>(s.seeds)) configs.pop_back();
+  }
+  for (const auto& method : s.methods) {
+    add("hybrid " + method, s.hybrid_trials, true, [&](std::uint64_t seed) {
+      return hybrid_sampler(method, std::make_shared<hpo::RandomSampler>(seed), seed);
+    });
+  }
+  add("hybrid cg + tpe", s.hybrid_trials, true, [](std::uint64_t seed) {
+    return hybrid_sampler("cg", std::make_shared<hpo::TPESampler>(hpo::TPESamplerOptions().seed(seed)), seed);
+  });
+  return configs;
+}
+
+void print_problem(const Problem& problem, const std::vector<Config>& configs, const Settings& s) {
+  const std::vector<std::size_t> checkpoints = {1, 5, 10, 20, 50, 100};
+  std::cout << "\n## " << problem.name << ": " << problem.description << " (" << problem.data.train.n_rows()
+            << " train / " << problem.data.valid.n_rows() << " valid rows), " << s.epochs
+            << " epochs per trial; median over " << s.seeds << " seeds of the best validation loss after n trials\n\n";
+  std::cout << std::left << std::setw(18) << "configuration" << std::right;
+  for (auto n : checkpoints) std::cout << std::setw(9) << ("n=" + std::to_string(n));
+  std::cout << std::setw(10) << "s/trial" << "\n";
+  for (const auto& c : configs) {
+    std::cout << std::left << std::setw(18) << c.name << std::right << std::fixed << std::setprecision(4);
+    for (auto n : checkpoints) {
+      const double v = median_at(c.curves, n);
+      if (std::isnan(v)) std::cout << std::setw(9) << "-";
+      else std::cout << std::setw(9) << v;
+    }
+    std::cout << std::setw(10) << std::setprecision(3) << median_seconds(c.curves) << "\n";
+  }
+  const Config* reference = &configs.front();
+  const Config* random = &configs.front();
+  for (const auto& c : configs)
+    if (c.name == "optuna tpe" || (c.name == "hpo tpe" && reference->name != "optuna tpe")) reference = &c;
+  const std::size_t n_reference = std::min<std::size_t>(100, reference->curves[0].size());
+  const double level = median_at(reference->curves, n_reference);
+  std::cout << "\nTrials each hybrid run needs to reach the " << reference->name << " median after " << n_reference
+            << " trials (" << std::setprecision(4) << level << "); goal: at most 10. Hybrid vs random search after "
+            << s.hybrid_trials << " trials: the goal is never worse.\n";
+  for (const auto& c : configs) {
+    if (c.name.rfind("hybrid", 0) != 0) continue;
+    std::cout << std::left << std::setw(18) << c.name << std::right;
+    int within10 = 0;
+    for (const auto& curve : c.curves) {
+      const std::size_t n = trials_to_reach(curve, level);
+      within10 += n > 0 && n <= 10;
+      std::cout << std::setw(5) << (n ? std::to_string(n) : std::string(">") + std::to_string(curve.size()));
+    }
+    const auto n = static_cast<std::size_t>(s.hybrid_trials);
+    const double hybrid = median_at(c.curves, n), random_search = median_at(random->curves, n);
+    std::cout << "   " << within10 << "/" << c.curves.size() << " within 10;  vs random at n=" << n << ": "
+              << std::setprecision(4) << hybrid << " vs " << random_search
+              << (hybrid <= random_search ? "" : "  (worse)") << "\n";
+  }
 }
 
 }  // namespace
@@ -264,75 +452,18 @@ int main(int argc, char** argv) {
   Settings s;
   try {
     s = parse(argc, argv);
+    if (s.serve) return serve(s);
+    for (const auto& name : s.problems) {
+      const Problem problem = make_problem(name);
+      const std::vector<Config> configs = run_problem(s, problem, argv[0]);
+      print_problem(problem, configs, s);
+      const std::string svg = s.svg_prefix + "_" + name + ".svg";
+      write_svg(configs, svg);
+      std::cout << "\nCurves: " << svg << std::endl;
+    }
   } catch (const std::exception& e) {
     std::cerr << "hybrid_search: " << e.what() << "\n";
     return 2;
   }
-  if (s.serve) return serve(s);
-
-  std::vector<Config> configs;
-  std::cerr << "random search: " << s.seeds << " seeds x " << s.random_trials << " trials\n";
-  configs.push_back({"random", {}});
-  for (int seed = 0; seed < s.seeds; ++seed)
-    configs.back().curves.push_back(
-        run(std::make_shared<hpo::RandomSampler>(seed), s.random_trials, s.epochs, static_cast<std::uint64_t>(seed)));
-  if (s.optuna) {
-    std::cerr << "Optuna TPE: " << s.seeds << " seeds x " << s.random_trials << " trials\n";
-    configs.push_back({"optuna tpe", optuna_tpe(s, argv[0])});
-    if (configs.back().curves.size() != static_cast<std::size_t>(s.seeds)) configs.pop_back();
-  }
-  for (const auto& method : s.methods) {
-    std::cerr << "hybrid " << method << ": " << s.seeds << " seeds x " << s.hybrid_trials << " trials\n";
-    configs.push_back({"hybrid " + method, {}});
-    for (int seed = 0; seed < s.seeds; ++seed) {
-      auto sampler = std::make_shared<hpo::HypergradientSampler>(
-          hpo::HypergradientSamplerOptions()
-              .method(method)
-              .inner_steps(inner_steps(s.epochs))
-              .hyper_lr(0.1)
-              .seed(static_cast<std::uint64_t>(seed)),
-          std::make_shared<hpo::RandomSampler>(seed));
-      configs.back().curves.push_back(run(sampler, s.hybrid_trials, s.epochs, static_cast<std::uint64_t>(seed)));
-    }
-  }
-
-  const std::vector<std::size_t> checkpoints = {1, 5, 10, 20, 50, 100};
-  std::cout << "Logistic regression, 65 L2 penalties, digits (" << split().train.n_rows() << " train / "
-            << split().valid.n_rows() << " valid rows), " << s.epochs
-            << " epochs per trial; median over " << s.seeds << " seeds of the best validation loss after n trials\n\n";
-  std::cout << std::left << std::setw(18) << "configuration" << std::right;
-  for (auto n : checkpoints) std::cout << std::setw(9) << ("n=" + std::to_string(n));
-  std::cout << std::setw(12) << "s/trial" << "\n";
-  for (const auto& c : configs) {
-    std::cout << std::left << std::setw(18) << c.name << std::right << std::fixed << std::setprecision(4);
-    for (auto n : checkpoints) {
-      double v = median_at(c.curves, n);
-      if (std::isnan(v)) std::cout << std::setw(9) << "-";
-      else std::cout << std::setw(9) << v;
-    }
-    std::cout << std::setw(12) << std::setprecision(3) << median_seconds(c.curves) << "\n";
-  }
-
-  const Config* reference = nullptr;
-  for (const auto& c : configs)
-    if (c.name == "optuna tpe") reference = &c;
-  if (!reference) reference = &configs.front();
-  double level = median_at(reference->curves, std::min<std::size_t>(100, reference->curves[0].size()));
-  std::cout << "\nTrials each hybrid run needs to reach the " << reference->name << " level after "
-            << std::min<std::size_t>(100, reference->curves[0].size()) << " trials (" << std::setprecision(4) << level
-            << "); goal: at most 10\n";
-  for (const auto& c : configs) {
-    if (c.name.rfind("hybrid", 0) != 0) continue;
-    std::cout << std::left << std::setw(18) << c.name << std::right;
-    int within10 = 0;
-    for (const auto& curve : c.curves) {
-      std::size_t n = trials_to_reach(curve, level);
-      within10 += n > 0 && n <= 10;
-      std::cout << std::setw(6) << (n ? std::to_string(n) : std::string(">") + std::to_string(curve.size()));
-    }
-    std::cout << "   (" << within10 << "/" << c.curves.size() << " seeds within 10 trials)\n";
-  }
-  write_svg(configs, s.svg);
-  std::cout << "\nCurves: " << s.svg << "\n";
   return 0;
 }

@@ -45,13 +45,15 @@ struct Workload {
   std::vector<torch::Tensor> parameters;
   hg::Hyperparameter decay;
   std::function<torch::Tensor(int64_t)> batch_loss;
-  hg::LossClosure val_loss;
+  hg::ValidationLoss val_loss;
   std::shared_ptr<void> keep_alive;  // the model and data the closures use
 
+  // A batch is a 0-d tensor holding the batch index.
+  static hg::Batch batch(int64_t index) { return {torch::tensor(index)}; }
   hg::Problem problem() const {
-    auto next = std::make_shared<int64_t>(0);
     auto loss = batch_loss;
-    return hg::Problem{parameters, {decay}, [loss, next] { return loss((*next)++); }, val_loss};
+    return hg::Problem{parameters, {decay}, [loss](const hg::Batch& b) { return loss(b.at(0).item<int64_t>()); },
+                       val_loss};
   }
 };
 
@@ -157,12 +159,12 @@ double expected_passes(const hg::Method& method, const MethodConfig& config) {
 Cost hyper_step_cost(const Workload& workload, const MethodConfig& config) {
   hg::HyperOptimizer optimizer(workload.problem(), sgd_for(workload, 0.01, 0.9),
                                hg::make_method(config.name, config.settings),
-                               hg::HyperOptimizerOptions().inner_steps(1 << 30).lr(1e-3));
+                               hg::HyperOptimizerOptions().inner_steps(1 << 30).lr(1e-4));
   std::vector<double> train_times, hyper_times, ratios, passes, expected;
   int64_t step = 0;
   for (int repeat = 0; repeat < 7; ++repeat) {
     for (int64_t s = 0; s < config.window; ++s, ++step) {
-      optimizer.step([&workload, step] { return workload.batch_loss(step); });
+      optimizer.step(Workload::batch(step));
     }
     const double train = training_step_seconds(workload, step);
     const int64_t before = optimizer.counters().backward_passes;
@@ -174,7 +176,7 @@ Cost hyper_step_cost(const Workload& workload, const MethodConfig& config) {
     hyper_times.push_back(elapsed);
     ratios.push_back(elapsed / train);
     passes.push_back(static_cast<double>(optimizer.counters().backward_passes - before));
-    expected.push_back(expected_passes(optimizer.method(), config));
+    expected.push_back(expected_passes(*optimizer.method(), config));
   }
   return Cost{median(train_times), median(hyper_times), median(ratios), median(passes), median(expected)};
 }
@@ -237,13 +239,14 @@ void accuracy_table() {
   const hg::Problem problem{
       {w},
       {penalty},
-      [&] { return 0.5 * (x.mv(w) - y).pow(2).mean() + 0.5 * (penalty.value() * w * w).sum(); },
+      [&](const hg::Batch&) { return 0.5 * (x.mv(w) - y).pow(2).mean() + 0.5 * (penalty.value() * w * w).sum(); },
       [&] { return 0.5 * (val_x.mv(w) - val_y).pow(2).mean(); }};
   const double alpha = 1.0 / lambda_max;
   torch::optim::SGD sgd({w}, torch::optim::SGDOptions(alpha));
   auto error_of = [&](hg::Method& method) {
     hg::Counters counters;
-    const torch::Tensor estimate = method.hypergradient(hg::HyperStepContext{problem, sgd, counters}).hyperparameters[0];
+    const hg::Batch full;
+    const torch::Tensor estimate = method.hypergradient(hg::HyperStepContext{problem, sgd, full, counters}).d_theta[0];
     const double relative = ((estimate - truth).norm() / truth.norm()).item<double>();
     const double cosine = (estimate.dot(truth) / (estimate.norm() * truth.norm())).item<double>();
     return std::make_pair(relative, cosine);
@@ -287,14 +290,12 @@ void drmad_table() {
         const torch::NoGradGuard no_grad;
         for (size_t i = 0; i < start.size(); ++i) workload.parameters[i].copy_(start[i]);
       }
-      hg::Problem problem = workload.problem();
-      problem.train_loss = [&workload] { return workload.batch_loss(0); };
-      hg::HyperOptimizer optimizer(problem, sgd_for(workload, 0.01, 0.9), std::move(method),
-                                   hg::HyperOptimizerOptions().inner_steps(steps).lr(0));
-      for (int64_t s = 0; s < steps; ++s) optimizer.step(problem.train_loss);
-      return optimizer.last_hypergradient().hyperparameters[0];
+      hg::HyperOptimizer optimizer(workload.problem(), sgd_for(workload, 0.01, 0.9), std::move(method),
+                                   hg::HyperOptimizerOptions().inner_steps(steps).stationarity_tolerance(INFINITY).lr(0));
+      for (int64_t s = 0; s < steps; ++s) optimizer.step(Workload::batch(0));
+      return optimizer.last_hypergradient().d_theta[0];
     };
-    const torch::Tensor exact = window(std::make_unique<hg::Unrolled>());
+    const torch::Tensor exact = window(std::make_unique<hg::Unrolled>(hg::UnrolledOptions().steps(0)));
     for (const int64_t points : {20, 10, 5}) {
       const torch::Tensor drmad = window(std::make_unique<hg::DrMAD>(hg::DrMADOptions().points(points)));
       std::printf("%-22s %8lld %8lld %10.4f %12.4f\n", workload.name.c_str(), static_cast<long long>(steps),

@@ -19,12 +19,8 @@ int main(int argc, char** argv) {
   auto y_train = x_train.mv(w_true) + 0.3 * torch::randn({256});
   auto y_valid = x_valid.mv(w_true) + 0.3 * torch::randn({256});
 
-  auto sampler = std::make_shared<hpo::HypergradientSampler>(hpo::HypergradientSamplerOptions()
-                                                                 .method("unrolled")
-                                                                 .method_settings({{"steps", 10}})
-                                                                 .inner_steps(10)
-                                                                 .hyper_lr(0.1)
-                                                                 .seed(5));
+  auto sampler = std::make_shared<hpo::HypergradientSampler>(
+      hpo::HypergradientSamplerOptions().method(hpo::hypergrad::UnrolledOptions().steps(10)).seed(5));
   hpo::Study study = hpo::create_study(hpo::open_storage(), hpo::StudyOptions().study_name("lr").sampler(sampler));
   study.optimize(
       [&](hpo::Trial& trial) {
@@ -32,19 +28,21 @@ int main(int argc, char** argv) {
         hpo::HyperTrial hyper(trial);
         double lr = hyper.suggest_learning_rate("lr", 1e-3, 0.3);
         double momentum = hyper.suggest_momentum("momentum", 0.0, 0.95);
-        auto decay = hyper.suggest_hyperparameter("weight_decay", 1e-5, 1e-1, /*log=*/true);
+        auto decay = hyper.suggest_hyperparameter("weight_decay", 1e-5, 1e-1, hpo::HyperparameterOptions().log(true));
         auto w = torch::zeros({10}).requires_grad_();
-        auto train_loss = [&] {
-          auto batch = torch::randint(256, {32}, torch::kLong);
-          auto residual = x_train.index_select(0, batch).mv(w) - y_train.index_select(0, batch);
+        // The loss of a given batch of rows: the unrolled method evaluates it again on the
+        // batches it recorded, so it must not draw batches itself.
+        auto train_loss = [&](const hpo::hypergrad::Batch& batch) {
+          const torch::Tensor& rows = batch.at(0);
+          auto residual = x_train.index_select(0, rows).mv(w) - y_train.index_select(0, rows);
           return 0.5 * residual.pow(2).mean() + 0.5 * decay.value() * w.pow(2).sum();
         };
         auto val_loss = [&] { return 0.5 * (x_valid.mv(w) - y_valid).pow(2).mean(); };
         auto sgd = std::make_shared<torch::optim::SGD>(std::vector<torch::Tensor>{w},
                                                        torch::optim::SGDOptions(lr).momentum(momentum));
         auto& optimizer = hyper.make_optimizer({{w}, {}, train_loss, val_loss}, sgd);
-        for (int step = 0; step < 200; ++step) optimizer.step(train_loss);
-        return hyper.finish(val_loss().item<double>());
+        for (int step = 0; step < 400; ++step) optimizer.step({torch::randint(256, {32}, torch::kLong)});
+        return hyper.value();
       },
       hpo::OptimizeOptions().n_trials(n_trials));
 

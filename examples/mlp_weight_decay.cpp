@@ -57,13 +57,8 @@ int main(int argc, char** argv) {
   auto x_valid = x.index_select(0, order.slice(0, 0, n_valid)), y_valid = y.index_select(0, order.slice(0, 0, n_valid));
   auto x_train = x.index_select(0, order.slice(0, n_valid)), y_train = y.index_select(0, order.slice(0, n_valid));
 
-  auto sampler = std::make_shared<hpo::HypergradientSampler>(hpo::HypergradientSamplerOptions()
-                                                                 .method("neumann")
-                                                                 .method_settings({{"terms", 10}})
-                                                                 .inner_steps(20)
-                                                                 .hyper_lr(0.2)
-                                                                 .n_startup_trials(3)
-                                                                 .seed(1));
+  auto sampler = std::make_shared<hpo::HypergradientSampler>(
+      hpo::HypergradientSamplerOptions().method(hpo::hypergrad::NeumannOptions()).n_startup_trials(3).seed(1));
   hpo::Study study =
       hpo::create_study(hpo::open_storage(), hpo::StudyOptions().study_name("mlp-weight-decay").sampler(sampler));
   study.optimize(
@@ -72,25 +67,26 @@ int main(int argc, char** argv) {
         hpo::HyperTrial hyper(trial);
         int64_t hidden = trial.suggest_int("hidden", 16, 128, hpo::IntOptions().step(16));
         // One weight decay per layer: a vector hyperparameter stored as decay[0], decay[1].
-        auto decay = hyper.suggest_hyperparameter("decay", 2, 1e-6, 1e-1, /*log=*/true);
+        auto decay = hyper.suggest_hyperparameter("decay", 1e-6, 1e-1, hpo::HyperparameterOptions().log(true).size(2));
         auto layer1 = torch::nn::Linear(64, hidden), layer2 = torch::nn::Linear(hidden, 10);
         std::vector<torch::Tensor> weights = {layer1->weight, layer1->bias, layer2->weight, layer2->bias};
         auto logits = [&](const torch::Tensor& input) { return layer2(torch::relu(layer1(input))); };
-        int64_t batch_start = 0;
-        auto train_loss = [&] {
-          auto batch = torch::arange(batch_start, batch_start + 64) % x_train.size(0);
-          batch_start = (batch_start + 64) % x_train.size(0);
-          auto data_loss = torch::cross_entropy_loss(logits(x_train.index_select(0, batch)),
-                                                     y_train.index_select(0, batch));
+        // A batch is a tensor of row numbers; the loss of a batch depends on nothing else.
+        auto train_loss = [&](const hpo::hypergrad::Batch& batch) {
+          const torch::Tensor& rows = batch.at(0);
+          auto data_loss = torch::cross_entropy_loss(logits(x_train.index_select(0, rows)),
+                                                     y_train.index_select(0, rows));
           auto d = decay.value();
           return data_loss + 0.5 * (d[0] * layer1->weight.pow(2).sum() + d[1] * layer2->weight.pow(2).sum());
         };
         auto val_loss = [&] { return torch::cross_entropy_loss(logits(x_valid), y_valid); };
         auto sgd = std::make_shared<torch::optim::SGD>(weights, torch::optim::SGDOptions(0.1).momentum(0.9));
-        auto& optimizer = hyper.make_optimizer({weights, {}, train_loss, val_loss}, sgd);
-        int64_t steps = epochs * x_train.size(0) / 64;
-        for (int64_t step = 0; step < steps; ++step) optimizer.step(train_loss);
-        return hyper.finish(val_loss().item<double>());
+        auto& optimizer = hyper.make_optimizer({{}, {}, train_loss, val_loss}, sgd);
+        for (int epoch = 0; epoch < epochs; ++epoch) {
+          auto order = torch::randperm(x_train.size(0));
+          for (int64_t start = 0; start + 64 <= x_train.size(0); start += 64) optimizer.step({order.slice(0, start, start + 64)});
+        }
+        return hyper.value();
       },
       hpo::OptimizeOptions().n_trials(n_trials));
 

@@ -26,7 +26,8 @@ int main(int argc, char** argv) {
   // λ_i = e^{θ_i}: one penalty per feature, refined in log space within [1e-4, 10].
   hg::Hyperparameter penalty("l2", torch::full({d}, 0.1, opts), 1e-4, 10.0, /*log=*/true);
   auto w = torch::zeros({d}, opts).requires_grad_();
-  auto train_loss = [&] {
+  // Full-batch training: the batch is empty and the loss uses the whole training set.
+  auto train_loss = [&](const hg::Batch&) {
     return 0.5 * (x_train.mv(w) - y_train).pow(2).mean() + 0.5 * (penalty.value() * w * w).sum();
   };
   auto val_loss = [&] { return 0.5 * (x_valid.mv(w) - y_valid).pow(2).mean(); };
@@ -39,16 +40,16 @@ int main(int argc, char** argv) {
     w.copy_(torch::linalg::solve(a + torch::diag(lambda), b.unsqueeze(1), true).squeeze(1));
   }
 
-  auto sgd = std::make_shared<torch::optim::SGD>(std::vector<torch::Tensor>{w}, torch::optim::SGDOptions(0.2));
+  auto sgd = std::make_shared<torch::optim::SGD>(std::vector<torch::Tensor>{w},
+                                                 torch::optim::SGDOptions(0.2).momentum(0.9));
   hg::HyperOptimizer optimizer({{w}, {penalty}, train_loss, val_loss}, sgd,
-                               hg::make_method("cg", {{"max_iterations", 50}, {"tolerance", 1e-10}}),
-                               hg::HyperOptimizerOptions().inner_steps(50).lr(0.2));
+                               hg::make_method(hg::ConjugateGradientOptions().max_iterations(50).tolerance(1e-10)));
 
   // Closed form: dL_V/dθ_i = −[(A + diag λ)⁻¹ ∇_w L_V]_i · λ_i · w*_i.
   auto grad_v = x_valid.t().mv(x_valid.mv(w.detach()) - y_valid) / n;
   auto closed = -torch::linalg::solve(a + torch::diag(lambda), grad_v.unsqueeze(1), true).squeeze(1) * lambda *
                 w.detach();
-  auto cg = optimizer.hyper_step().hyperparameters[0];
+  auto cg = optimizer.hyper_step().d_theta[0];
   std::cout << "feature  closed form      conjugate gradient  relative error\n" << std::scientific
             << std::setprecision(6);
   for (int64_t i = 0; i < d; ++i) {
@@ -59,8 +60,9 @@ int main(int argc, char** argv) {
   }
 
   std::cout << std::fixed << std::setprecision(5) << "\nvalidation loss " << val_loss().item<double>();
-  for (int step = 0; step < (quick ? 100 : 2000); ++step) optimizer.step(train_loss);
-  std::cout << " -> " << val_loss().item<double>() << " after " << optimizer.hyper_steps()
+  // Hyper-steps happen where training is stationary again after each change of λ.
+  for (int step = 0; step < (quick ? 300 : 2000); ++step) optimizer.step();
+  std::cout << " -> " << optimizer.settle()->validation_loss << " after " << optimizer.hyper_steps()
             << " hyper-steps\npenalties:";
   for (double v : penalty.values()) std::cout << " " << std::setprecision(4) << v;
   std::cout << "\n";

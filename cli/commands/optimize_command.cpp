@@ -155,11 +155,16 @@ std::shared_ptr<Sampler> make_sampler(const OptimizeRequest& request, std::size_
   if (const auto* sqlite = dynamic_cast<const SqliteStorage*>(&storage)) {
     tensor_dir = std::filesystem::path(sqlite->path()).parent_path().string();
   }
+  // Stationarity is checked twice as often as hyper-steps could be taken, so a deferred
+  // step costs half an interval.
+  const std::int64_t check_interval = std::max<std::int64_t>(1, training_steps / (2 * request.hyper_steps));
   return std::make_shared<HypergradientSampler>(
       HypergradientSamplerOptions()
-          .method(request.method)
-          .inner_steps(std::max<std::int64_t>(1, training_steps / request.hyper_steps))
-          .hyper_lr(request.hyper_lr)
+          .method(hypergrad::method_options(request.method))
+          .hyper_optimizer(hypergrad::HyperOptimizerOptions()
+                               .inner_steps(check_interval)
+                               .lr(request.hyper_lr)
+                               .max_hyper_steps(request.hyper_steps))
           .tensor_dir(tensor_dir)
           .seed(request.split.seed),
       base);
@@ -260,7 +265,7 @@ int optimize_command(const Invocation& call) {
     const char* base = request.tpe ? "tpe" : "random";
     if (request.hybrid) {
       report << "Sampler: hybrid (" << base << " starts, continuous loss hyperparameters refined by "
-             << request.method << " hypergradients in " << request.hyper_steps << " hyper-steps per trial)\n";
+             << request.method << " hypergradients in up to " << request.hyper_steps << " hyper-steps per trial)\n";
     } else {
       report << "Sampler: " << base << "\n";
     }
@@ -322,9 +327,9 @@ std::vector<Command> optimize_commands() {
                  ("method", po::value<std::string>()->default_value("cg")->value_name("NAME"),
                   "hypergradient method of the hybrid sampler: t1t2, neumann, cg, drmad, unrolled")
                  ("hyper-steps", po::value<int>()->default_value(20)->value_name("N"),
-                  "hyper-steps per trial (hybrid sampler)")
-                 ("hyper-lr", po::value<double>()->default_value(0.1, "0.1")->value_name("RATE"),
-                  "Adam step size on the log of the hyperparameters (hybrid sampler)")
+                  "at most N hyper-steps per trial, taken where training is stationary (hybrid sampler)")
+                 ("hyper-lr", po::value<double>()->default_value(0.05, "0.05")->value_name("RATE"),
+                  "hyper-step size as a share of each hyperparameter's (log) range (hybrid sampler)")
                  ("n-trials", po::value<int>()->value_name("N"),
                   "trials to add (default: 20 unless --timeout is given)")
                  ("timeout", po::value<double>()->value_name("SECONDS"), "start no new trial after this long")

@@ -62,9 +62,9 @@ class LinearTask : public Task {
     const Model model = penalized_linear_model(train_.features.size(1), kind_.n_outputs,
                                                suggest_loss_hyperparameter(hyper, global_),
                                                suggest_loss_hyperparameter(hyper, per_feature_));
-    const double validation_loss = train_model(model, kind_.loss, train_, valid_, options_, hyper);
+    train_model(model, kind_.loss, train_, valid_, options_, hyper);
     record_metrics(trial, model, kind_.loss, valid_, test_, kind_.classifier);
-    return hyper.finish(validation_loss);
+    return hyper.value();
   }
 
  private:

@@ -85,9 +85,9 @@ class MlpTask : public Task {
     HyperTrial hyper(trial);
     const Model model = perceptron(train_.features.size(1), width, depth, n_classes_,
                                    suggest_loss_hyperparameter(hyper, weight_decay_per_layer(depth)));
-    const double validation_loss = train_model(model, cross_entropy, train_, valid_, options, hyper);
+    train_model(model, cross_entropy, train_, valid_, options, hyper);
     record_metrics(trial, model, cross_entropy, valid_, test_, /*classifier=*/true);
-    return hyper.finish(validation_loss);
+    return hyper.value();
   }
 
  private:

@@ -41,10 +41,8 @@ TensorData with_class_labels(const Dataset& data) {
 HyperparameterValues suggest_loss_hyperparameter(HyperTrial& hyper, const LossHyperparameter& hyperparameter) {
   const auto size = static_cast<std::int64_t>(hyperparameter.element_names.size());
   const hypergrad::Hyperparameter values =
-      size == 0 ? hyper.suggest_hyperparameter(hyperparameter.name, hyperparameter.low, hyperparameter.high,
-                                               hyperparameter.log)
-                : hyper.suggest_hyperparameter(hyperparameter.name, size, hyperparameter.low, hyperparameter.high,
-                                               hyperparameter.log);
+      hyper.suggest_hyperparameter(hyperparameter.name, hyperparameter.low, hyperparameter.high,
+                                   HyperparameterOptions().log(hyperparameter.log).size(size));
   return [values] { return values.value(); };
 }
 
@@ -94,7 +92,7 @@ torch::Tensor cross_entropy(const torch::Tensor& outputs, const torch::Tensor& l
   return torch::nn::functional::cross_entropy(outputs, labels);
 }
 
-double train_model(const Model& model, const DataLoss& data_loss, const TensorData& train,
+void train_model(const Model& model, const DataLoss& data_loss, const TensorData& train,
                    const TensorData& valid, const TrainingOptions& options, HyperTrial& hyper) {
   const std::int64_t n_rows = train.features.size(0);
   auto loss_on = [&model, &data_loss, &train](const torch::Tensor& rows) {
@@ -103,32 +101,27 @@ double train_model(const Model& model, const DataLoss& data_loss, const TensorDa
   };
   hypergrad::Problem problem;
   problem.parameters = model.weights;
-  // The hypergradient methods take L_T on a fresh random batch at each hyper-step.
-  problem.train_loss = [loss_on, n_rows, batch_size = options.batch_size] {
-    return loss_on(torch::randint(n_rows, {std::min<std::int64_t>(batch_size, n_rows)}, torch::kInt64));
-  };
+  // A batch is the tensor of its row numbers.
+  problem.train_loss = [loss_on](const hypergrad::Batch& batch) { return loss_on(batch.at(0)); };
   problem.val_loss = [&model, &data_loss, &valid] { return data_loss(model.forward(valid.features), valid.targets); };
   hypergrad::HyperOptimizer& optimizer = hyper.make_optimizer(
       std::move(problem), std::make_shared<torch::optim::SGD>(
                               model.weights, torch::optim::SGDOptions(options.learning_rate).momentum(options.momentum)));
 
-  double validation_loss = 0;
   for (int epoch = 0; epoch < options.epochs; ++epoch) {
     const torch::Tensor order = torch::randperm(n_rows, torch::kInt64);
     for (std::int64_t start = 0; start < n_rows; start += options.batch_size) {
       throw_if_interrupted();
       const torch::Tensor batch = order.slice(0, start, std::min(start + options.batch_size, n_rows));
-      // The closure holds its batch: the unrolled method replays it at the hyper-step.
-      const torch::Tensor loss = optimizer.step([loss_on, batch] { return loss_on(batch); });
+      const torch::Tensor loss = optimizer.step({batch});
       throw_if_diverged(loss.item<double>(), "training loss at epoch " + std::to_string(epoch));
     }
-    validation_loss = evaluate_loss(model, data_loss, valid);
+    const double validation_loss = evaluate_loss(model, data_loss, valid);
     throw_if_diverged(validation_loss, "validation loss at epoch " + std::to_string(epoch));
     if (hyper.refining()) continue;  // the hyper-steps report (step = hyper-step index)
     hyper.trial().report(validation_loss, epoch);
     if (hyper.trial().should_prune()) throw TrialPruned("pruned at epoch " + std::to_string(epoch));
   }
-  return validation_loss;
 }
 
 }  // namespace hpo::cli

@@ -60,8 +60,8 @@ struct TrainingOptions {
 // hyperparameters and reports the validation loss at each hyper-step; otherwise the
 // validation loss (data_loss on `valid`) is reported after every epoch. Either way the
 // pruner is asked (hpo::TrialPruned). Stops with Interrupted on Ctrl-C and with
-// TrainingDiverged on a non-finite loss. Returns the final validation loss.
-double train_model(const Model& model, const DataLoss& data_loss, const TensorData& train,
+// TrainingDiverged on a non-finite loss. The trial's value is then hyper.value().
+void train_model(const Model& model, const DataLoss& data_loss, const TensorData& train,
                    const TensorData& valid, const TrainingOptions& options, HyperTrial& hyper);
 
 // Seeds LibTorch's generator (initialization, batch order) from the seed and trial number.

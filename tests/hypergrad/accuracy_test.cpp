@@ -45,7 +45,7 @@ torch::Tensor unrolled_sgd_hypergradient(const Ridge& ridge, double alpha, int64
   torch::Tensor w = ridge.w.detach();
   for (int64_t s = 0; s < steps; ++s) w = w - alpha * (a.mv(w) - b + lambda * w);
   const torch::Tensor loss = half_mse(ridge.data.val_x, ridge.data.val_y, w);
-  return torch::autograd::grad({loss}, {ridge.penalty.internal()})[0];
+  return torch::autograd::grad({loss}, {ridge.penalty.theta()})[0];
 }
 
 // ---- Test 1: ridge at the closed-form optimum -------------------------------------------
@@ -54,7 +54,7 @@ TEST(RidgeClosedForm, ConjugateGradientMatchesClosedForm) {
   Ridge ridge = ridge_at_optimum();
   ConjugateGradient cg(ConjugateGradientOptions().tolerance(1e-14).max_iterations(50).warm_start(false));
   const HyperGradient result = evaluate(cg, ridge.problem(), *sgd_for(ridge.w, 0.1));
-  const double error = relative_error(result.hyperparameters[0], ridge.closed_form_hypergradient());
+  const double error = relative_error(result.d_theta[0], ridge.closed_form_hypergradient());
   std::cout << "cg relative error vs closed form: " << error << " after "
             << cg.last_iterations() << " iterations\n";
   EXPECT_LT(error, 1e-6);
@@ -69,7 +69,7 @@ TEST(RidgeClosedForm, NeumannErrorShrinksWithTerms) {
   for (const int64_t terms : {0, 1, 5, 20, 100}) {
     Neumann neumann(NeumannOptions().terms(terms).alpha(alpha));
     const HyperGradient result = evaluate(neumann, ridge.problem(), *sgd_for(ridge.w, 0.1));
-    const double error = relative_error(result.hyperparameters[0], truth);
+    const double error = relative_error(result.d_theta[0], truth);
     std::cout << "neumann K=" << terms << " alpha=" << alpha << " relative error " << error << "\n";
     EXPECT_LT(error, previous) << "K=" << terms;
     previous = error;
@@ -84,7 +84,7 @@ TEST(RidgeClosedForm, NeumannEqualsDifferentiatingSgdStepsFromOptimum) {
     Neumann neumann(NeumannOptions().terms(terms).alpha(alpha));
     const HyperGradient result = evaluate(neumann, ridge.problem(), *sgd_for(ridge.w, 0.1));
     const torch::Tensor unrolled = unrolled_sgd_hypergradient(ridge, alpha, terms + 1);
-    EXPECT_LT(relative_error(result.hyperparameters[0], unrolled), 1e-10) << "K=" << terms;
+    EXPECT_LT(relative_error(result.d_theta[0], unrolled), 1e-10) << "K=" << terms;
   }
 }
 
@@ -93,7 +93,7 @@ TEST(RidgeClosedForm, T1T2EqualsOneStepUnroll) {
   const double eta = 0.3;
   T1T2 t1t2;
   const HyperGradient result = evaluate(t1t2, ridge.problem(), *sgd_for(ridge.w, eta));
-  EXPECT_LT(relative_error(result.hyperparameters[0], unrolled_sgd_hypergradient(ridge, eta, 1)), 1e-12);
+  EXPECT_LT(relative_error(result.d_theta[0], unrolled_sgd_hypergradient(ridge, eta, 1)), 1e-12);
 }
 
 TEST(RidgeClosedForm, T1T2LearningRateGradientIsOneStepLookahead) {
@@ -136,7 +136,7 @@ struct Logistic {
   }
   torch::Tensor val_loss() const { return torch::binary_cross_entropy_with_logits(val_x.mv(w), val_y); }
   Problem problem() const {
-    return Problem{{w}, {penalty}, [this] { return train_loss(); }, [this] { return val_loss(); }};
+    return Problem{{w}, {penalty}, [this](const Batch&) { return train_loss(); }, [this] { return val_loss(); }};
   }
   torch::Tensor hessian() const {
     const torch::Tensor p = torch::sigmoid(x.mv(w.detach()));
@@ -160,14 +160,14 @@ struct Logistic {
         const double shift = side == 0 ? h : -2 * h;
         {
           const torch::NoGradGuard no_grad;
-          penalty.internal()[i].add_(shift);
+          penalty.theta()[i].add_(shift);
         }
         train();
         sides[side] = val_loss().item<double>();
       }
       {
         const torch::NoGradGuard no_grad;
-        penalty.internal()[i].add_(h);
+        penalty.theta()[i].add_(h);
       }
       result[i] = (sides[0] - sides[1]) / (2 * h);
     }
@@ -184,11 +184,11 @@ TEST(FiniteDifferences, ImplicitMethodsMatchTrainedValidationLoss) {
 
   ConjugateGradient cg(ConjugateGradientOptions().tolerance(1e-14).max_iterations(50));
   const double cg_error =
-      relative_error(evaluate(cg, logistic.problem(), *sgd).hyperparameters[0], finite_difference);
+      relative_error(evaluate(cg, logistic.problem(), *sgd).d_theta[0], finite_difference);
   const double alpha = 1.0 / largest_eigenvalue(logistic.hessian());
   Neumann neumann(NeumannOptions().terms(400).alpha(alpha));
   const double neumann_error =
-      relative_error(evaluate(neumann, logistic.problem(), *sgd).hyperparameters[0], finite_difference);
+      relative_error(evaluate(neumann, logistic.problem(), *sgd).d_theta[0], finite_difference);
   std::cout << "vs finite differences: cg " << cg_error << ", neumann(K=400) " << neumann_error << "\n";
   EXPECT_LT(cg_error, 1e-6);
   EXPECT_LT(neumann_error, 1e-4);
@@ -196,10 +196,10 @@ TEST(FiniteDifferences, ImplicitMethodsMatchTrainedValidationLoss) {
 
 // ---- Tests 3 and 4: trajectory methods ---------------------------------------------------
 
-// Runs `steps` inner steps (one window) and returns the hypergradient of its hyper-step.
-// The hyper learning rate is 0, so θ stays where it was.
-HyperGradient one_window(HyperOptimizer& optimizer, int64_t steps, const LossClosure& batch_loss) {
-  for (int64_t s = 0; s < steps; ++s) optimizer.step(batch_loss);
+// Runs `steps` full-batch inner steps (one window) and returns the hypergradient of its
+// hyper-step. The hyper learning rate is 0, so θ stays where it was.
+HyperGradient one_window(HyperOptimizer& optimizer, int64_t steps) {
+  for (int64_t s = 0; s < steps; ++s) optimizer.step();
   EXPECT_EQ(optimizer.hyper_steps(), 1);
   return optimizer.last_hypergradient();
 }
@@ -216,10 +216,10 @@ TEST(DrMAD, CloseToUnrolledOnRidgeWithMomentum) {
   auto window = [&](std::unique_ptr<Method> method) {
     ridge.set_weights(w0);
     HyperOptimizer optimizer(ridge.problem(), sgd_for(ridge.w, 0.05, 0.9), std::move(method),
-                             HyperOptimizerOptions().inner_steps(steps).lr(0));
-    return one_window(optimizer, steps, [&ridge] { return ridge.train_loss(); }).hyperparameters[0];
+                             testing::every(steps).lr(0));
+    return one_window(optimizer, steps).d_theta[0];
   };
-  const torch::Tensor exact = window(std::make_unique<Unrolled>());
+  const torch::Tensor exact = window(std::make_unique<Unrolled>(UnrolledOptions().steps(0)));
   for (const int64_t points : {0, 30, 15}) {
     const torch::Tensor drmad = window(std::make_unique<DrMAD>(DrMADOptions().points(points)));
     const double similarity = cosine(drmad, exact);
@@ -242,11 +242,11 @@ TEST(DrMAD, EqualsUnrolledOnALinearPath) {
   const torch::Tensor w = torch::tensor({1.0, 0.0}, torch::kFloat64).requires_grad_(true);
   const Hyperparameter slope("slope", 0.3, 1e-3, 10, true);
   const Hyperparameter coupling("coupling", c, 1e-3, 10, true);
-  const LossClosure train = [&] {
+  const BatchLoss train = [&](const Batch&) {
     const torch::Tensor w1 = w[0], w2 = w[1];
     return slope.value() * w1 + 0.5 * (1 + w1 * w1) * w2 * w2 + (coupling.value() - c) * w1 * w2;
   };
-  const LossClosure val = [&] { return 0.5 * (w[0] + 0.5).pow(2) + 0.5 * (w[1] - 0.8).pow(2); };
+  const ValidationLoss val = [&] { return 0.5 * (w[0] + 0.5).pow(2) + 0.5 * (w[1] - 0.8).pow(2); };
   const torch::Tensor start = w.detach().clone();
   const int64_t steps = 10;
   auto window = [&](std::unique_ptr<Method> method) {
@@ -255,9 +255,9 @@ TEST(DrMAD, EqualsUnrolledOnALinearPath) {
       w.copy_(start);
     }
     HyperOptimizer optimizer(Problem{{w}, {slope, coupling}, train, val}, sgd_for(w, 0.1),
-                             std::move(method), HyperOptimizerOptions().inner_steps(steps).lr(0));
-    const HyperGradient result = one_window(optimizer, steps, train);
-    return torch::cat({result.hyperparameters[0].reshape(1), result.hyperparameters[1].reshape(1)});
+                             std::move(method), testing::every(steps).lr(0));
+    const HyperGradient result = one_window(optimizer, steps);
+    return torch::cat({result.d_theta[0].reshape(1), result.d_theta[1].reshape(1)});
   };
   const torch::Tensor exact = window(std::make_unique<Unrolled>());
   EXPECT_DOUBLE_EQ(w[1].item<double>(), 0.0);
@@ -282,15 +282,19 @@ struct MinibatchRun {
               torch::tensor({0.1, 0.05, 0.2, 0.02, 0.1}, torch::kFloat64)};
   torch::Tensor w0 = torch::randn({5}, torch::kFloat64);
 
-  LossClosure batch(int64_t step) {
-    return [this, step] { return ridge.batch_loss(step % kBatches, kBatch); };
+  // A batch is the index of its block of rows.
+  static Batch batch(int64_t step) { return {torch::tensor(step % kBatches)}; }
+  Problem problem() const {
+    Problem p = ridge.problem();
+    p.train_loss = [this](const Batch& b) { return ridge.batch_loss(b.at(0).item<int64_t>(), kBatch); };
+    return p;
   }
   std::shared_ptr<torch::optim::SGD> warmed_up_sgd() {
     ridge.set_weights(w0);
     auto sgd = sgd_for(ridge.w, kLr, kMomentum);
     for (int64_t s = 0; s < kWarmup; ++s) {
       sgd->zero_grad();
-      batch(s)().backward();
+      problem().train_loss(batch(s)).backward();
       sgd->step();
     }
     return sgd;
@@ -298,21 +302,21 @@ struct MinibatchRun {
   // L_V after the window, run with plain torch::optim::SGD at (η, μ) and θ shifted by dθ.
   double validation_after_window(double lr, double momentum, const torch::Tensor& theta_shift) {
     auto sgd = warmed_up_sgd();
-    const torch::Tensor theta = ridge.penalty.internal().detach().clone();
+    const torch::Tensor theta = ridge.penalty.theta().detach().clone();
     {
       const torch::NoGradGuard no_grad;
-      ridge.penalty.internal().add_(theta_shift);
+      ridge.penalty.theta().add_(theta_shift);
     }
     auto& options = static_cast<torch::optim::SGDOptions&>(sgd->param_groups()[0].options());
     options.lr(lr).momentum(momentum);
     for (int64_t s = kWarmup; s < kWarmup + kWindow; ++s) {
       sgd->zero_grad();
-      batch(s)().backward();
+      problem().train_loss(batch(s)).backward();
       sgd->step();
     }
     const double loss = ridge.val_loss().item<double>();
     const torch::NoGradGuard no_grad;
-    ridge.penalty.internal().copy_(theta);
+    ridge.penalty.theta().copy_(theta);
     return loss;
   }
 };
@@ -320,8 +324,8 @@ struct MinibatchRun {
 TEST(Unrolled, LearningRateMomentumAndPenaltyGradientsMatchFiniteDifferences) {
   torch::manual_seed(1);
   MinibatchRun run;
-  HyperOptimizer optimizer(run.ridge.problem(), run.warmed_up_sgd(), std::make_unique<Unrolled>(),
-                           HyperOptimizerOptions().inner_steps(MinibatchRun::kWindow).lr(0));
+  HyperOptimizer optimizer(run.problem(), run.warmed_up_sgd(), std::make_unique<Unrolled>(),
+                           testing::every(MinibatchRun::kWindow).lr(0));
   optimizer.attach_learning_rate(Hyperparameter("lr", MinibatchRun::kLr, 1e-4, 1, true));
   optimizer.attach_momentum(Hyperparameter("momentum", MinibatchRun::kMomentum, 0, 0.99));
   for (int64_t s = MinibatchRun::kWarmup; s < MinibatchRun::kWarmup + MinibatchRun::kWindow; ++s) {
@@ -351,7 +355,60 @@ TEST(Unrolled, LearningRateMomentumAndPenaltyGradientsMatchFiniteDifferences) {
   ASSERT_TRUE(result.learning_rate && result.momentum);
   EXPECT_NEAR(*result.learning_rate, lr_fd, 1e-6 * std::abs(lr_fd));
   EXPECT_NEAR(*result.momentum, momentum_fd, 1e-6 * std::abs(momentum_fd));
-  EXPECT_LT(relative_error(result.hyperparameters[0], penalty_fd), 1e-6);
+  EXPECT_LT(relative_error(result.d_theta[0], penalty_fd), 1e-6);
+}
+
+// A batch source with state (a generator drawing random rows) feeds step(batch); the
+// unrolled method must differentiate the batches training used, which it recorded, and
+// not draw new ones. Checked against an unroll written out with autograd.
+TEST(Unrolled, ReplaysTheBatchesOfAStatefulSourceExactly) {
+  Ridge ridge(make_ridge_data(120, 80, {1.0, 0.6, 1.3, 0.9}, 0.3, 8), torch::full({4}, 0.1, torch::kFloat64));
+  const int64_t steps = 12, rows = 16;
+  const double lr = 0.05, momentum = 0.5;
+  Problem problem = ridge.problem();
+  problem.train_loss = [&ridge](const Batch& b) {
+    const torch::Tensor x = ridge.data.train_x.index_select(0, b.at(0));
+    const torch::Tensor y = ridge.data.train_y.index_select(0, b.at(0));
+    return half_mse(x, y, ridge.w) + 0.5 * (ridge.penalty.value() * ridge.w * ridge.w).sum();
+  };
+  auto generator = at::make_generator<at::CPUGeneratorImpl>(42);
+  auto next_batch = [&] { return Batch{torch::randint(120, {rows}, generator, torch::kLong)}; };
+
+  std::vector<Batch> used;
+  HyperOptimizer optimizer(problem, sgd_for(ridge.w, lr, momentum), std::make_unique<Unrolled>(),
+                           testing::every(steps).lr(0));
+  const torch::Tensor w0 = ridge.w.detach().clone();
+  for (int64_t s = 0; s < steps; ++s) {
+    used.push_back(next_batch());
+    optimizer.step(used.back());
+  }
+  ASSERT_EQ(optimizer.hyper_steps(), 1);
+
+  // By hand: v ← μv + ∇L_T(w; batch_t), w ← w − ηv, kept differentiable in θ.
+  torch::Tensor w = w0.clone().requires_grad_(true), velocity = torch::zeros_like(w0);
+  torch::Tensor current = w;
+  for (const Batch& b : used) {
+    const torch::Tensor x = ridge.data.train_x.index_select(0, b.at(0));
+    const torch::Tensor y = ridge.data.train_y.index_select(0, b.at(0));
+    const torch::Tensor loss = half_mse(x, y, current) + 0.5 * (ridge.penalty.value() * current * current).sum();
+    const torch::Tensor g = torch::autograd::grad({loss}, {current}, {}, true, true)[0];
+    velocity = momentum * velocity + g;
+    current = current - lr * velocity;
+  }
+  const torch::Tensor by_hand =
+      torch::autograd::grad({half_mse(ridge.data.val_x, ridge.data.val_y, current)}, {ridge.penalty.theta()})[0];
+  EXPECT_LT(relative_error(optimizer.last_hypergradient().d_theta[0], by_hand), 1e-10);
+}
+
+TEST(Unrolled, EmptyWindowThrows) {
+  Ridge ridge = ridge_at_optimum();
+  for (const std::string name : {"unrolled", "drmad"}) {
+    HyperOptimizer optimizer(ridge.problem(), sgd_for(ridge.w, 0.1), make_method(name));
+    EXPECT_THROW(optimizer.hyper_step(), ValueError) << name << ": no inner step to differentiate";
+    optimizer.step();
+    EXPECT_NO_THROW(optimizer.hyper_step()) << name;
+    EXPECT_THROW(optimizer.hyper_step(), ValueError) << name << ": the window ended at the last hyper-step";
+  }
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include <torch/torch.h>
 
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -60,8 +61,9 @@ struct Ridge {
     return half_mse(x, y, w) + 0.5 * (penalty.value() * w * w).sum();
   }
 
+  // Full-batch: the batch is empty and the loss uses every training row.
   Problem problem() const {
-    return Problem{{w}, {penalty}, [this] { return train_loss(); }, [this] { return val_loss(); }};
+    return Problem{{w}, {penalty}, [this](const Batch&) { return train_loss(); }, [this] { return val_loss(); }};
   }
 
   torch::Tensor lambda() const { return penalty.value().detach() * torch::ones_like(w); }
@@ -83,7 +85,7 @@ struct Ridge {
     const torch::Tensor& x = data.val_x;
     const torch::Tensor v = x.t().mv(x.mv(w.detach()) - data.val_y) / x.size(0);
     const torch::Tensor per_feature = -torch::linalg::solve(hessian(), v, true) * lambda() * w.detach();
-    return penalty.numel() == 1 ? per_feature.sum().reshape(penalty.internal().sizes()) : per_feature;
+    return penalty.numel() == 1 ? per_feature.sum().reshape(penalty.theta().sizes()) : per_feature;
   }
 };
 
@@ -91,11 +93,19 @@ inline double relative_error(const torch::Tensor& estimate, const torch::Tensor&
   return ((estimate - truth).norm() / truth.norm()).item<double>();
 }
 
-// Runs a method once at the current weights, outside any HyperOptimizer.
+// Runs a method once at the current weights (on an empty, i.e. full, batch), outside any
+// HyperOptimizer.
 inline HyperGradient evaluate(Method& method, const Problem& problem,
                               const torch::optim::Optimizer& inner) {
   Counters counters;
-  return method.hypergradient(HyperStepContext{problem, inner, counters});
+  const Batch full;
+  return method.hypergradient(HyperStepContext{problem, inner, full, counters});
+}
+
+// A hyper-step after every `steps` inner steps, stationary or not: for tests of the
+// mechanics of one window, where waiting for stationarity is beside the point.
+inline HyperOptimizerOptions every(int64_t steps) {
+  return HyperOptimizerOptions().inner_steps(steps).stationarity_tolerance(INFINITY);
 }
 
 }  // namespace hpo::hypergrad::testing

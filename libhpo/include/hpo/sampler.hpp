@@ -11,6 +11,8 @@
 namespace hpo {
 
 class Study;
+// Defined by the hybrid sampler (samplers/); the core only passes a pointer along.
+struct HypergradientSamplerOptions;
 
 using SearchSpace = std::map<std::string, Distribution>;
 
@@ -32,6 +34,10 @@ class Sampler {
   virtual void before_trial(Study& study, const FrozenTrial& trial);
   virtual void after_trial(Study& study, const FrozenTrial& trial, TrialState state,
                            const std::optional<std::vector<double>>& values);
+  // How trials should refine their continuous hyperparameters by hypergradients
+  // (hpo::HyperTrial asks), or null: they keep the suggested values. A sampler that wraps
+  // another must forward its base's answer, or the wrapped refinement is switched off.
+  virtual const HypergradientSamplerOptions* refinement() const { return nullptr; }
 };
 
 }  // namespace hpo

@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <iostream>
-#include <limits>
 
 #include <torch/serialize.h>
 
@@ -39,55 +37,98 @@ Json settings_json(const std::vector<std::pair<std::string, double>>& settings) 
   return out;
 }
 
+Json hyper_optimizer_json(const hypergrad::HyperOptimizerOptions& o) {
+  return {{"inner_steps", o.inner_steps()},
+          {"update", hypergrad::to_string(o.update())},
+          {"lr", o.lr()},
+          {"clip_norm", o.clip_norm()},
+          {"lr_backoff", o.lr_backoff()},
+          {"stationarity_tolerance", o.stationarity_tolerance()},
+          {"stationarity_decay", o.stationarity_decay()},
+          {"min_stationarity_tolerance", o.min_stationarity_tolerance()},
+          {"max_hyper_steps", o.max_hyper_steps()}};
+}
+
 }  // namespace
 
-HyperTrial::HyperTrial(Trial& trial)
-    : trial_(trial), sampler_(dynamic_cast<const HypergradientSampler*>(trial.study().sampler().get())) {}
+// Filled when the HyperTrial goes out of scope (the objective returned or threw) and
+// written by the finalizer, after the objective, when the Study finishes the trial. It
+// holds copies: the model and the losses the HyperOptimizer refers to are gone by then.
+struct HyperTrial::Outcome {
+  struct Param {
+    std::string name;
+    double value;
+  };
+  struct TensorFile {
+    std::string hyperparameter;
+    std::string path;
+    torch::Tensor values;
+  };
+  std::vector<Param> params;
+  std::vector<TensorFile> files;
+  Json record;
+  std::string error;  // what went wrong while collecting; the finalizer fails the trial with it
+
+  void write(Trial& trial) const {
+    if (!error.empty()) throw TrialFailed("could not collect the refined values: " + error);
+    Json attribute = record;
+    for (const TensorFile& file : files) {
+      try {
+        torch::save(file.values, file.path);
+      } catch (const std::exception& e) {
+        throw TrialFailed("could not save the refined '" + file.hyperparameter + "' to " + file.path + ": " +
+                          e.what());
+      }
+      attribute["tensor_files"][file.hyperparameter] = file.path;
+    }
+    for (const Param& param : params) trial.update_param(param.name, param.value);
+    trial.set_system_attr("hypergrad", attribute);
+  }
+};
+
+HyperTrial::HyperTrial(Trial& trial) : trial_(trial), refinement_(trial.study().sampler()->refinement()) {
+  if (!refinement_) return;  // nothing is refined: the params are the suggested values
+  outcome_ = std::make_shared<Outcome>();
+  trial_.add_finalizer([outcome = outcome_](Trial& finished) { outcome->write(finished); });
+}
 
 HyperTrial::~HyperTrial() {
+  if (!outcome_) return;
   try {
-    finish();
+    collect(*outcome_);
   } catch (const std::exception& e) {
-    std::cerr << "hpo: could not store the refined values of trial " << trial_.number() << ": " << e.what()
-              << "\n";
+    outcome_->error = e.what();
   }
 }
 
 HyperTrial::Refined& HyperTrial::add(Refined refined) {
-  for (const auto& r : refined_)
-    if (r.hyperparameter.name() == refined.hyperparameter.name())
-      throw ValueError("hyperparameter '" + r.hyperparameter.name() + "' was already suggested in trial " +
+  for (const Refined* r : all_refined())
+    if (r->hyperparameter.name() == refined.hyperparameter.name())
+      throw ValueError("hyperparameter '" + r->hyperparameter.name() + "' was already suggested in trial " +
                        std::to_string(trial_.number()));
   refined_.push_back(std::move(refined));
   return refined_.back();
 }
 
 hypergrad::Hyperparameter HyperTrial::suggest_hyperparameter(const std::string& name, double low, double high,
-                                                             bool log, torch::Dtype dtype) {
-  return suggest_hyperparameter(name, 0, FloatDistribution(low, high, log), dtype);
+                                                             HyperparameterOptions options) {
+  return suggest_hyperparameter(name, FloatDistribution(low, high, options.log()), options);
 }
 
-hypergrad::Hyperparameter HyperTrial::suggest_hyperparameter(const std::string& name, std::int64_t size,
-                                                             double low, double high, bool log,
-                                                             torch::Dtype dtype) {
-  if (size < 1)
-    throw ValueError("hyperparameter '" + name + "' has size " + std::to_string(size) + ", expected >= 1");
-  return suggest_hyperparameter(name, size, FloatDistribution(low, high, log), dtype);
-}
-
-hypergrad::Hyperparameter HyperTrial::suggest_hyperparameter(const std::string& name, std::int64_t size,
+hypergrad::Hyperparameter HyperTrial::suggest_hyperparameter(const std::string& name,
                                                              const Distribution& distribution,
-                                                             torch::Dtype dtype) {
+                                                             HyperparameterOptions options) {
   const auto* d = std::get_if<FloatDistribution>(&distribution);
   if (!d || d->step)
-    throw ValueError("parameter '" + name + "' is a " + (d ? "stepped FloatDistribution" : distribution_name(distribution)) +
+    throw ValueError("parameter '" + name + "' is a " +
+                     (d ? "stepped FloatDistribution" : distribution_name(distribution)) +
                      ", but only continuous floats (no step) can be refined as differentiable tensors");
+  const std::int64_t size = options.size();
   if (size < 0)
     throw ValueError("hyperparameter '" + name + "' has size " + std::to_string(size) + ", expected >= 0");
-  std::int64_t limit = (sampler_ ? sampler_->options() : HypergradientSamplerOptions()).max_param_elements();
+  const std::int64_t limit = (refinement_ ? *refinement_ : HypergradientSamplerOptions()).max_param_elements();
 
   std::vector<std::string> names;
-  std::vector<double> initial;
   std::vector<std::int64_t> shape;
   if (size == 0) {
     names = {name};
@@ -98,23 +139,27 @@ hypergrad::Hyperparameter HyperTrial::suggest_hyperparameter(const std::string& 
     names = {name};  // one broadcast initial value; the refined tensor goes to a file
     shape = {size};
   }
+  std::vector<double> initial;
   for (const auto& n : names) initial.push_back(trial_.suggest(n, *d));
   std::vector<double> values = initial;
   if (size > limit) {
     values.assign(static_cast<std::size_t>(size), initial[0]);
     names.clear();
   }
+  // A dtype not given is settled by make_optimizer; float64 until then loses nothing.
+  const torch::Dtype dtype = options.dtype().value_or(torch::kFloat64);
   hypergrad::Hyperparameter h(name, tensor_within(values, shape, *d, dtype), d->low, d->high, d->log);
-  return add(Refined{h, *d, names, initial}).hyperparameter;
+  return add(Refined{h, *d, names, initial, options.dtype().has_value()}).hyperparameter;
 }
 
 double HyperTrial::suggest_inner_hyperparameter(std::optional<Refined>& slot, const std::string& name,
                                                 const FloatDistribution& distribution) {
-  if (slot) throw ValueError("'" + name + "': the inner optimizer's " + slot->hyperparameter.name() +
-                             " was already suggested in this trial");
-  double value = trial_.suggest(name, distribution);
+  if (slot)
+    throw ValueError("'" + name + "': the inner optimizer's " + slot->hyperparameter.name() +
+                     " was already suggested in this trial");
+  const double value = trial_.suggest(name, distribution);
   hypergrad::Hyperparameter h(name, value, distribution.low, distribution.high, distribution.log);
-  slot = Refined{h, distribution, {name}, {value}};
+  slot = Refined{h, distribution, {name}, {value}, true};
   return value;
 }
 
@@ -126,104 +171,127 @@ double HyperTrial::suggest_momentum(const std::string& name, double low, double 
   return suggest_inner_hyperparameter(momentum_, name, FloatDistribution(low, high));
 }
 
+std::vector<const HyperTrial::Refined*> HyperTrial::all_refined() const {
+  std::vector<const Refined*> all;
+  for (const Refined& r : refined_) all.push_back(&r);
+  if (learning_rate_) all.push_back(&*learning_rate_);
+  if (momentum_) all.push_back(&*momentum_);
+  return all;
+}
+
 hypergrad::HyperOptimizer& HyperTrial::make_optimizer(hypergrad::Problem problem,
                                                       std::shared_ptr<torch::optim::Optimizer> inner) {
   if (optimizer_) throw ValueError("make_optimizer was already called in trial " + std::to_string(trial_.number()));
+  if (!inner) throw ValueError("make_optimizer needs an inner optimizer, got none");
   if (problem.hyperparameters.empty())
-    for (const auto& r : refined_) problem.hyperparameters.push_back(r.hyperparameter);
+    for (const Refined& r : refined_) problem.hyperparameters.push_back(r.hyperparameter);
+  const torch::Dtype model_dtype =
+      problem.parameters.empty()
+          ? inner->param_groups().at(0).params().at(0).scalar_type()
+          : problem.parameters.front().scalar_type();
+  for (Refined& r : refined_)
+    if (!r.dtype_given) r.hyperparameter.to(model_dtype);
 
-  hypergrad::HyperOptimizerOptions options;
-  std::unique_ptr<hypergrad::Method> method;
-  if (sampler_) {
-    const HypergradientSamplerOptions& o = sampler_->options();
-    method = hypergrad::make_method(o.method(), o.method_settings());
-    options.inner_steps(o.inner_steps())
-        .lr(o.hyper_lr())
-        .update(hypergrad::hyper_update_from_name(o.hyper_update()))
-        .clip_norm(o.clip_norm());
-  } else {
-    // Another sampler chose these values: train with them, never take a hyper-step.
-    method = hypergrad::make_method("cg");
-    options.inner_steps(std::numeric_limits<std::int64_t>::max());
+  if (!refinement_) {
+    optimizer_ = std::make_unique<hypergrad::HyperOptimizer>(std::move(problem), std::move(inner));
+    return *optimizer_;
   }
-  optimizer_ = std::make_unique<hypergrad::HyperOptimizer>(std::move(problem), std::move(inner), std::move(method),
-                                                           options);
-  if (sampler_) {
-    if (learning_rate_) optimizer_->attach_learning_rate(learning_rate_->hyperparameter);
-    if (momentum_) optimizer_->attach_momentum(momentum_->hyperparameter);
-    optimizer_->on_hyper_step([this](const hypergrad::HyperStepReport& report) { on_hyper_step(report); });
-  }
+  optimizer_ = std::make_unique<hypergrad::HyperOptimizer>(
+      std::move(problem), std::move(inner), hypergrad::make_method(refinement_->method()),
+      refinement_->hyper_optimizer());
+  if (learning_rate_) optimizer_->attach_learning_rate(learning_rate_->hyperparameter);
+  if (momentum_) optimizer_->attach_momentum(momentum_->hyperparameter);
+  optimizer_->on_hyper_step([this](const hypergrad::HyperStepReport& report) { on_hyper_step(report); });
   return *optimizer_;
 }
 
 void HyperTrial::on_hyper_step(const hypergrad::HyperStepReport& report) {
   hypergradient_norms_.push_back(report.hypergradient_norm);
   trial_.report(report.validation_loss, report.step);
-  if (trial_.should_prune())
+  if (report.step >= refinement_->pruning_warmup_steps() && trial_.should_prune())
     throw TrialPruned("pruned at hyper-step " + std::to_string(report.step) + " with validation loss " +
                       std::to_string(report.validation_loss));
 }
 
+double HyperTrial::value() {
+  if (value_) return *value_;
+  if (!optimizer_) throw ValueError("HyperTrial::value() needs make_optimizer() and training first");
+  {
+    const torch::NoGradGuard no_grad;
+    trajectory_value_ = optimizer_->problem().val_loss().item<double>();
+  }
+  const std::optional<hypergrad::StationaryPoint>& best = refining() ? optimizer_->settle() : std::nullopt;
+  value_ = best ? best->validation_loss : *trajectory_value_;
+  return *value_;
+}
+
 Json HyperTrial::record() const {
-  const HypergradientSamplerOptions& o = sampler_->options();
   Json initial = Json::object();
-  auto note_initial = [&](const Refined& r) {
-    if (r.param_names.empty()) {
-      initial[r.hyperparameter.name()] = r.initial[0];
+  for (const Refined* r : all_refined()) {
+    if (r->param_names.empty()) {
+      initial[r->hyperparameter.name()] = r->initial[0];
     } else {
-      for (std::size_t i = 0; i < r.param_names.size(); ++i) initial[r.param_names[i]] = r.initial[i];
+      for (std::size_t i = 0; i < r->param_names.size(); ++i) initial[r->param_names[i]] = r->initial[i];
     }
-  };
-  for (const auto& r : refined_) note_initial(r);
-  if (learning_rate_) note_initial(*learning_rate_);
-  if (momentum_) note_initial(*momentum_);
-  Json out = {{"method", o.method()},
-              {"settings", settings_json(optimizer_ ? optimizer_->method().settings() : o.method_settings())},
-              {"inner_steps", o.inner_steps()},
-              {"hyper_update", o.hyper_update()},
-              {"hyper_lr", o.hyper_lr()},
-              {"clip_norm", o.clip_norm()},
+  }
+  const hypergrad::Method* method = optimizer_ ? optimizer_->method() : nullptr;
+  const std::unique_ptr<hypergrad::Method> configured = hypergrad::make_method(refinement_->method());
+  const hypergrad::Method& described = method ? *method : *configured;
+  Json out = {{"method", described.name()},
+              {"settings", settings_json(described.settings())},
+              {"hyper_optimizer", hyper_optimizer_json(refinement_->hyper_optimizer())},
               {"initial_params", initial},
               {"hypergradient_norms", hypergradient_norms_}};
+  if (value_) out["value"] = *value_;
+  if (trajectory_value_) out["trajectory_value"] = *trajectory_value_;
   if (optimizer_) {
     out["hyper_steps"] = optimizer_->hyper_steps();
+    out["inner_steps"] = optimizer_->inner_steps();
+    out["deferred_checks"] = optimizer_->deferred_checks();
     out["hessian_vector_products"] = optimizer_->counters().hessian_vector_products;
     out["backward_passes"] = optimizer_->counters().backward_passes;
-    out["diagnostics"] = settings_json(optimizer_->method().diagnostics());
+    out["diagnostics"] = settings_json(described.diagnostics());
+    if (const auto& best = optimizer_->best_point()) {
+      out["stationary_point"] = {{"hyper_step", best->hyper_step},
+                                 {"inner_step", best->inner_step},
+                                 {"validation_loss", best->validation_loss}};
+    }
   }
   return out;
 }
 
-void HyperTrial::finish() {
-  if (finished_) return;
-  finished_ = true;
-  if (!sampler_) return;  // nothing was refined: the params are the suggested values
-
-  Json files = Json::object();
-  auto store = [&](const Refined& r) {
-    if (r.param_names.empty()) {
-      std::string dir = sampler_->options().tensor_dir().empty() ? "." : sampler_->options().tensor_dir();
-      std::string path = dir + "/" + file_safe(trial_.study().study_name()) + "-trial" +
-                         std::to_string(trial_.number()) + "-" + file_safe(r.hyperparameter.name()) + ".pt";
-      torch::save(r.hyperparameter.value().detach().cpu(), path);
-      files[r.hyperparameter.name()] = path;
-      return;
+// The params are the λ of the best stationary point; without one, the λ trained last (the
+// initial values for the implicit methods, which only move λ at stationary points), whose
+// value is then the trajectory's.
+void HyperTrial::collect(Outcome& outcome) const {
+  const std::optional<hypergrad::StationaryPoint>& best =
+      optimizer_ ? optimizer_->best_point() : std::nullopt;
+  // Without a hyper-step λ never moved: the suggested values stand exactly (not their
+  // round trip through the hyperparameter's dtype).
+  const std::vector<hypergrad::Hyperparameter> order =
+      optimizer_ && (best || optimizer_->hyper_steps() > 0) ? optimizer_->refined()
+                                                           : std::vector<hypergrad::Hyperparameter>{};
+  for (const Refined* r : all_refined()) {
+    torch::Tensor values;
+    for (std::size_t i = 0; i < order.size(); ++i)
+      if (order[i].name() == r->hyperparameter.name()) values = best ? best->values[i] : order[i].value().detach();
+    if (!values.defined()) continue;
+    if (r->param_names.empty()) {
+      const std::string dir = refinement_->tensor_dir().empty() ? "." : refinement_->tensor_dir();
+      outcome.files.push_back({r->hyperparameter.name(),
+                               dir + "/" + file_safe(trial_.study().study_name()) + "-trial" +
+                                   std::to_string(trial_.number()) + "-" + file_safe(r->hyperparameter.name()) +
+                                   ".pt",
+                               values.cpu()});
+      continue;
     }
-    std::vector<double> values = r.hyperparameter.values();
-    for (std::size_t i = 0; i < r.param_names.size(); ++i)
-      trial_.update_param(r.param_names[i], std::clamp(values[i], r.distribution.low, r.distribution.high));
-  };
-  for (const auto& r : refined_) store(r);
-  if (learning_rate_) store(*learning_rate_);
-  if (momentum_) store(*momentum_);
-  Json attr = record();
-  if (!files.empty()) attr["tensor_files"] = files;
-  trial_.set_system_attr("hypergrad", attr);
-}
-
-double HyperTrial::finish(double value) {
-  finish();
-  return value;
+    const torch::Tensor flat = values.to(torch::kFloat64).cpu().contiguous().view(-1);
+    for (std::size_t i = 0; i < r->param_names.size(); ++i) {
+      const double v = flat[static_cast<std::int64_t>(i)].item<double>();
+      outcome.params.push_back({r->param_names[i], std::clamp(v, r->distribution.low, r->distribution.high)});
+    }
+  }
+  outcome.record = record();
 }
 
 }  // namespace hpo

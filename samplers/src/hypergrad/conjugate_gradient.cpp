@@ -1,5 +1,6 @@
 #include "hpo/hypergrad/conjugate_gradient.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -9,6 +10,9 @@
 
 namespace hpo::hypergrad {
 namespace {
+
+// Solves again with a raised δ at most this often per hyper-step.
+constexpr int kMaxDampingRaises = 4;
 
 bool same_shapes(const TensorList& a, const TensorList& b) {
   if (a.size() != b.size()) return false;
@@ -21,7 +25,7 @@ bool same_shapes(const TensorList& a, const TensorList& b) {
 }  // namespace
 
 ConjugateGradient::ConjugateGradient(ConjugateGradientOptions options)
-    : options_(std::move(options)), current_tolerance_(options_.tolerance()) {
+    : options_(std::move(options)), current_tolerance_(options_.tolerance()), damping_(options_.damping()) {
   if (options_.max_iterations() < 1) {
     throw ValueError("cg: max_iterations must be >= 1, got " +
                      std::to_string(options_.max_iterations()));
@@ -33,53 +37,86 @@ ConjugateGradient::ConjugateGradient(ConjugateGradientOptions options)
     throw ValueError("cg: tolerance_decay must be in (0, 1], got " +
                      std::to_string(options_.tolerance_decay()));
   }
+  if (!(options_.damping() >= 0)) {
+    throw ValueError("cg: damping must be >= 0, got " + std::to_string(options_.damping()));
+  }
 }
 
 Settings ConjugateGradient::settings() const {
   return {{"max_iterations", static_cast<double>(options_.max_iterations())},
           {"tolerance", options_.tolerance()},
           {"tolerance_decay", options_.tolerance_decay()},
-          {"warm_start", options_.warm_start() ? 1.0 : 0.0}};
+          {"warm_start", options_.warm_start() ? 1.0 : 0.0},
+          {"damping", options_.damping()},
+          {"adaptive_damping", options_.adaptive_damping() ? 1.0 : 0.0}};
 }
 
 Settings ConjugateGradient::diagnostics() const {
   return {{"iterations", static_cast<double>(last_iterations_)},
           {"relative_residual", last_relative_residual_},
-          {"curvature_guard_hits", static_cast<double>(curvature_guard_hits_)}};
+          {"curvature_guard_hits", static_cast<double>(curvature_guard_hits_)},
+          {"damping", damping_}};
+}
+
+// One CG run on (H + δI) q = v from `q`, reading the device once per iteration: the step
+// is computed there, and a direction of non-positive curvature gets step 0 (it is then
+// reported, not applied).
+ConjugateGradient::Attempt ConjugateGradient::attempt(TrainingGradient& graph, const TensorList& v, TensorList q,
+                                                      double tolerance) {
+  auto apply = [&](const TensorList& p) {
+    TensorList product = graph.hessian_vector_product(p);
+    if (damping_ > 0) tensor_list::add_scaled(product, p, damping_);
+    return product;
+  };
+  TensorList residual = tensor_list::detached_clone(v);
+  if (tensor_list::norm(q) > 0) tensor_list::add_scaled(residual, apply(q), -1.0);
+  TensorList direction = tensor_list::detached_clone(residual);
+  torch::Tensor residual_squared = tensor_list::dot_on_device(residual, residual);
+  double residual_norm = std::sqrt(residual_squared.item<double>());
+
+  while (last_iterations_ < options_.max_iterations() && residual_norm > tolerance) {
+    const TensorList h_direction = apply(direction);
+    ++last_iterations_;
+    const torch::Tensor curvature = tensor_list::dot_on_device(direction, h_direction);
+    const torch::Tensor step = torch::where(curvature > 0, residual_squared / curvature, torch::zeros_like(curvature));
+    tensor_list::add_scaled(q, direction, step);
+    tensor_list::add_scaled(residual, h_direction, -step);
+    const torch::Tensor next_residual_squared = tensor_list::dot_on_device(residual, residual);
+    const torch::Tensor read =
+        torch::stack({curvature, next_residual_squared, tensor_list::dot_on_device(direction, direction)}).cpu();
+    const double curvature_value = read[0].item<double>();
+    const double rayleigh = curvature_value / read[2].item<double>();
+    if (!(curvature_value > 0)) return Attempt{std::move(q), residual_norm, rayleigh - damping_};
+    largest_curvature_ = std::max(largest_curvature_, rayleigh);
+    const torch::Tensor beta = next_residual_squared / residual_squared;
+    residual_squared = next_residual_squared;
+    residual_norm = std::sqrt(read[1].item<double>());
+    for (size_t i = 0; i < direction.size(); ++i) direction[i].mul_(beta.to(direction[i].scalar_type())).add_(residual[i]);
+  }
+  return Attempt{std::move(q), residual_norm, std::nullopt};
 }
 
 TensorList ConjugateGradient::solve(TrainingGradient& graph, const TensorList& v) {
   const double v_norm = tensor_list::norm(v);
   const double tolerance = current_tolerance_ * v_norm;
   current_tolerance_ *= options_.tolerance_decay();
+  last_iterations_ = 0;
 
   const bool warm = options_.warm_start() && same_shapes(previous_solution_, v);
-  TensorList q = warm ? previous_solution_ : tensor_list::zeros_like(v);
-  TensorList residual = tensor_list::detached_clone(v);
-  if (warm) tensor_list::add_scaled(residual, graph.hessian_vector_product(q), -1.0);
-  TensorList direction = tensor_list::detached_clone(residual);
-  double residual_squared = tensor_list::dot(residual, residual);
-
-  last_iterations_ = 0;
-  while (last_iterations_ < options_.max_iterations() && std::sqrt(residual_squared) > tolerance) {
-    const TensorList h_direction = graph.hessian_vector_product(direction);
-    ++last_iterations_;
-    const double curvature = tensor_list::dot(direction, h_direction);
-    if (!(curvature > 0)) {
-      ++curvature_guard_hits_;
-      break;
-    }
-    const double step = residual_squared / curvature;
-    tensor_list::add_scaled(q, direction, step);
-    tensor_list::add_scaled(residual, h_direction, -step);
-    const double next_residual_squared = tensor_list::dot(residual, residual);
-    const double beta = next_residual_squared / residual_squared;
-    residual_squared = next_residual_squared;
-    for (size_t i = 0; i < direction.size(); ++i) direction[i].mul_(beta).add_(residual[i]);
+  Attempt result = attempt(graph, v, warm ? previous_solution_ : tensor_list::zeros_like(v), tolerance);
+  for (int raises = 0; result.negative_curvature; ++raises) {
+    ++curvature_guard_hits_;
+    if (!options_.adaptive_damping() || raises == kMaxDampingRaises) break;
+    // H + δI has curvature h + δ along the offending direction (h: the Rayleigh quotient
+    // of H there); raise δ past −h by a share of the largest curvature seen, so that the
+    // operator is comfortably positive definite along it.
+    const double raised = -*result.negative_curvature + 1e-2 * std::max(largest_curvature_, 1e-12);
+    damping_ = std::max(2 * damping_, raised);
+    result = attempt(graph, v, tensor_list::zeros_like(v), tolerance);
   }
-  last_relative_residual_ = v_norm > 0 ? std::sqrt(residual_squared) / v_norm : 0;
-  previous_solution_ = tensor_list::detached_clone(q);
-  return q;
+  last_relative_residual_ = v_norm > 0 ? result.residual_norm / v_norm : 0;
+  previous_solution_ = tensor_list::detached_clone(result.q);
+  return result.q;
 }
 
 HyperGradient ConjugateGradient::hypergradient(const HyperStepContext& context) {

@@ -22,16 +22,18 @@ void DrMAD::check_inner_optimizer(const torch::optim::Optimizer& inner) const {
 }
 
 void DrMAD::before_inner_step(const InnerStepView& step) {
-  if (window_steps_ == 0) window_start_ = tensor_list::detached_clone(step.problem.parameters);
-  ++window_steps_;
+  if (batches_.empty()) window_start_ = tensor_list::detached_clone(step.problem.parameters);
+  batches_.push_back(step.batch);
 }
 
 HyperGradient DrMAD::hypergradient(const HyperStepContext& context) {
   // The window ends here whether or not the hyper-step succeeds.
-  const int64_t steps = window_steps_;
+  const std::vector<Batch> batches = std::move(batches_);
   const TensorList window_start = std::move(window_start_);
-  window_steps_ = 0;
+  batches_.clear();
   window_start_.clear();
+  const auto steps = static_cast<int64_t>(batches.size());
+  throw_if_empty_window(name(), steps);
 
   const SgdSettings sgd = sgd_settings(context.inner, name());
   const ValidationGradient validation = validation_gradient(context.problem, context.counters);
@@ -45,14 +47,14 @@ HyperGradient DrMAD::hypergradient(const HyperStepContext& context) {
       TensorList point = tensor_list::scaled(window_start, 1.0 - beta);
       tensor_list::add_scaled(point, window_end, beta);
       weights.set(point);
-      TrainingGradient graph(context.problem, context.problem.train_loss, context.counters);
+      TrainingGradient graph(context.problem, batches[static_cast<size_t>(t)], context.counters);
       adjoint.reverse_step(graph);
     }
   }
 
   HyperGradient result;
   result.validation_loss = validation.loss;
-  result.hyperparameters = adjoint.hyperparameters();
+  result.d_theta = adjoint.d_theta();
   return result;
 }
 

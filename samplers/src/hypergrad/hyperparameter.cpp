@@ -47,29 +47,42 @@ void check_initial(const std::string& name, const torch::Tensor& initial, double
 }  // namespace
 
 Hyperparameter::Hyperparameter(std::string name, const torch::Tensor& initial, double low,
-                               double high, bool log)
-    : name_(std::move(name)), low_(low), high_(high), log_(log) {
-  if (name_.empty()) throw ValueError("a hyperparameter needs a non-empty name");
-  check_bounds(name_, low, high, log);
-  check_initial(name_, initial, low, high);
+                               double high, bool log) {
+  if (name.empty()) throw ValueError("a hyperparameter needs a non-empty name");
+  check_bounds(name, low, high, log);
+  check_initial(name, initial, low, high);
   const torch::NoGradGuard no_grad;
   const torch::Tensor external = initial.detach().clone();
-  theta_ = (log ? external.log() : external).requires_grad_(true);
+  state_ = std::make_shared<State>(State{std::move(name), (log ? external.log() : external).requires_grad_(true),
+                                         low, high, log});
 }
 
 Hyperparameter::Hyperparameter(std::string name, double initial, double low, double high,
                                bool log)
     : Hyperparameter(std::move(name), torch::tensor(initial, torch::kFloat64), low, high, log) {}
 
-torch::Tensor Hyperparameter::value() const { return log_ ? theta_.exp() : theta_.view_as(theta_); }
+torch::Tensor Hyperparameter::value() const {
+  return log() ? theta().exp() : theta().view_as(theta());
+}
 
 void Hyperparameter::project() {
   const torch::NoGradGuard no_grad;
-  if (log_) {
-    theta_.clamp_(std::log(low_), std::log(high_));
+  if (log()) {
+    state_->theta.clamp_(std::log(low()), std::log(high()));
   } else {
-    theta_.clamp_(low_, high_);
+    state_->theta.clamp_(low(), high());
   }
+}
+
+void Hyperparameter::to(torch::Dtype dtype) {
+  if (theta().scalar_type() == dtype) return;
+  const torch::NoGradGuard no_grad;
+  state_->theta = theta().detach().to(dtype).requires_grad_(true);
+  project();  // rounding to a narrower type may leave the box
+}
+
+double Hyperparameter::theta_range() const {
+  return log() ? std::log(high()) - std::log(low()) : high() - low();
 }
 
 std::vector<double> Hyperparameter::values() const {

@@ -4,15 +4,13 @@ namespace hpo::hypergrad {
 
 HyperGradient implicit_hypergradient(const HyperStepContext& context, const Solver& solve) {
   const ValidationGradient validation = validation_gradient(context.problem, context.counters);
-  TrainingGradient graph(context.problem, context.problem.train_loss, context.counters);
-  const TensorList q = solve(graph, validation.weights);
+  TrainingGradient graph(context.problem, context.batch, context.counters);
+  const TensorList q = solve(graph, validation.v);
   const TensorList mixed = graph.mixed_product(q);
 
   HyperGradient result;
   result.validation_loss = validation.loss;
-  for (size_t i = 0; i < mixed.size(); ++i) {
-    result.hyperparameters.push_back(validation.hyperparameters[i] - mixed[i]);
-  }
+  for (size_t i = 0; i < mixed.size(); ++i) result.d_theta.push_back(validation.d_theta[i] - mixed[i]);
   return result;
 }
 

@@ -6,11 +6,6 @@
 #include <sstream>
 
 #include "hpo/error.hpp"
-#include "hpo/hypergrad/conjugate_gradient.hpp"
-#include "hpo/hypergrad/drmad.hpp"
-#include "hpo/hypergrad/neumann.hpp"
-#include "hpo/hypergrad/t1t2.hpp"
-#include "hpo/hypergrad/unrolled.hpp"
 
 namespace hpo::hypergrad {
 namespace {
@@ -64,48 +59,61 @@ class SettingsReader {
   std::map<std::string, double> remaining_;
 };
 
-std::unique_ptr<Method> make_neumann(SettingsReader& reader) {
+MethodOptions neumann_options(SettingsReader& reader) {
   NeumannOptions options;
   if (auto terms = reader.count("terms")) options.terms(*terms);
   if (auto alpha = reader.number("alpha")) options.alpha(*alpha);
   if (auto iterations = reader.count("power_iterations")) options.power_iterations(*iterations);
   if (auto adapt = reader.flag("adapt_alpha")) options.adapt_alpha(*adapt);
-  return std::make_unique<Neumann>(options);
+  if (auto damping = reader.number("damping")) options.damping(*damping);
+  return options;
 }
 
-std::unique_ptr<Method> make_conjugate_gradient(SettingsReader& reader) {
+MethodOptions conjugate_gradient_options(SettingsReader& reader) {
   ConjugateGradientOptions options;
   if (auto iterations = reader.count("max_iterations")) options.max_iterations(*iterations);
   if (auto tolerance = reader.number("tolerance")) options.tolerance(*tolerance);
   if (auto decay = reader.number("tolerance_decay")) options.tolerance_decay(*decay);
   if (auto warm = reader.flag("warm_start")) options.warm_start(*warm);
-  return std::make_unique<ConjugateGradient>(options);
+  if (auto damping = reader.number("damping")) options.damping(*damping);
+  if (auto adaptive = reader.flag("adaptive_damping")) options.adaptive_damping(*adaptive);
+  return options;
 }
 
-std::unique_ptr<Method> make_drmad(SettingsReader& reader) {
+MethodOptions drmad_options(SettingsReader& reader) {
   DrMADOptions options;
   if (auto points = reader.count("points")) options.points(*points);
-  return std::make_unique<DrMAD>(options);
+  return options;
 }
 
-std::unique_ptr<Method> make_unrolled(SettingsReader& reader) {
+MethodOptions unrolled_options(SettingsReader& reader) {
   UnrolledOptions options;
   if (auto steps = reader.count("steps")) options.steps(*steps);
-  return std::make_unique<Unrolled>(options);
+  return options;
 }
 
-std::unique_ptr<Method> make_t1t2(SettingsReader& /*reader*/) { return std::make_unique<T1T2>(); }
+MethodOptions t1t2_options(SettingsReader& /*reader*/) { return T1T2Options{}; }
 
-using Maker = std::unique_ptr<Method> (*)(SettingsReader&);
+using Reader = MethodOptions (*)(SettingsReader&);
 
-const std::map<std::string, Maker>& makers() {
-  static const std::map<std::string, Maker> table{{"t1t2", make_t1t2},
-                                                  {"neumann", make_neumann},
-                                                  {"cg", make_conjugate_gradient},
-                                                  {"drmad", make_drmad},
-                                                  {"unrolled", make_unrolled}};
+const std::map<std::string, Reader>& readers() {
+  static const std::map<std::string, Reader> table{{"t1t2", t1t2_options},
+                                                   {"neumann", neumann_options},
+                                                   {"cg", conjugate_gradient_options},
+                                                   {"drmad", drmad_options},
+                                                   {"unrolled", unrolled_options}};
   return table;
 }
+
+struct MethodMaker {
+  std::unique_ptr<Method> operator()(const T1T2Options&) const { return std::make_unique<T1T2>(); }
+  std::unique_ptr<Method> operator()(const NeumannOptions& o) const { return std::make_unique<Neumann>(o); }
+  std::unique_ptr<Method> operator()(const ConjugateGradientOptions& o) const {
+    return std::make_unique<ConjugateGradient>(o);
+  }
+  std::unique_ptr<Method> operator()(const DrMADOptions& o) const { return std::make_unique<DrMAD>(o); }
+  std::unique_ptr<Method> operator()(const UnrolledOptions& o) const { return std::make_unique<Unrolled>(o); }
+};
 
 }  // namespace
 
@@ -114,18 +122,24 @@ const std::vector<std::string>& method_names() {
   return names;
 }
 
+std::unique_ptr<Method> make_method(const MethodOptions& options) { return std::visit(MethodMaker{}, options); }
+
 std::unique_ptr<Method> make_method(const std::string& name, const Settings& settings) {
-  const auto found = makers().find(name);
-  if (found == makers().end()) {
+  return make_method(method_options(name, settings));
+}
+
+MethodOptions method_options(const std::string& name, const Settings& settings) {
+  const auto found = readers().find(name);
+  if (found == readers().end()) {
     std::ostringstream message;
     message << "unknown hypergradient method '" << name << "'; expected one of";
     for (const std::string& known : method_names()) message << ' ' << known;
     throw ValueError(message.str());
   }
   SettingsReader reader(name, settings);
-  std::unique_ptr<Method> method = found->second(reader);
+  MethodOptions options = found->second(reader);
   reader.finish();
-  return method;
+  return options;
 }
 
 }  // namespace hpo::hypergrad

@@ -7,7 +7,6 @@
 #include "hpo/error.hpp"
 #include "hpo/hypergrad/errors.hpp"
 #include "implicit_method.hpp"
-#include "sgd_dynamics.hpp"
 #include "tensor_list.hpp"
 
 namespace hpo::hypergrad {
@@ -39,14 +38,16 @@ double estimate_lambda_max(TrainingGradient& graph, const TensorList& v, int64_t
   return rayleigh;
 }
 
-// α Σ_{j=0..K} (I − αH)^j v, or nothing when it diverges.
+// α Σ_{j=0..K} (I − α(H + δI))^j v, or nothing when it diverges.
 std::optional<TensorList> neumann_series(TrainingGradient& graph, const TensorList& v,
-                                         double alpha, int64_t terms) {
+                                         double alpha, double damping, int64_t terms) {
   TensorList term = tensor_list::detached_clone(v);
   TensorList sum = tensor_list::detached_clone(v);
   const double limit = kDivergenceFactor * tensor_list::norm(v);
   for (int64_t j = 0; j < terms; ++j) {
-    tensor_list::add_scaled(term, graph.hessian_vector_product(term), -alpha);
+    const TensorList product = graph.hessian_vector_product(term);
+    for (torch::Tensor& t : term) t.mul_(1 - alpha * damping);
+    tensor_list::add_scaled(term, product, -alpha);
     if (!(tensor_list::norm(term) <= limit)) return std::nullopt;
     tensor_list::add_scaled(sum, term, 1.0);
   }
@@ -61,6 +62,9 @@ Neumann::Neumann(NeumannOptions options) : options_(std::move(options)) {
   }
   if (options_.alpha() && !(*options_.alpha() > 0)) {
     throw ValueError("neumann: alpha must be > 0, got " + std::to_string(*options_.alpha()));
+  }
+  if (!(options_.damping() >= 0)) {
+    throw ValueError("neumann: damping must be >= 0, got " + std::to_string(options_.damping()));
   }
   if (options_.power_iterations() < 0) {
     throw ValueError("neumann: power_iterations must be >= 0, got " +
@@ -77,6 +81,7 @@ Settings Neumann::settings() const {
   if (options_.alpha()) result.emplace_back("alpha", *options_.alpha());
   result.emplace_back("power_iterations", static_cast<double>(options_.power_iterations()));
   result.emplace_back("adapt_alpha", options_.adapt_alpha() ? 1.0 : 0.0);
+  result.emplace_back("damping", options_.damping());
   return result;
 }
 
@@ -103,44 +108,45 @@ void Neumann::check_alpha(double lambda_max, const char* why) {
   TORCH_WARN(message.str());
 }
 
-void Neumann::choose_alpha(TrainingGradient& graph, const TensorList& v,
-                           const torch::optim::Optimizer& inner) {
+void Neumann::choose_alpha(TrainingGradient& graph, const TensorList& v) {
   if (alpha_ > 0) return;  // already chosen (and possibly adapted) at an earlier hyper-step
-  if (!options_.alpha() && !is_sgd(inner)) {
-    lambda_max_ = estimate_lambda_max(graph, v, recheck_iterations());
-    if (!(lambda_max_ > 0)) {
-      std::ostringstream message;
-      message << "neumann: no inner SGD learning rate to take alpha from, and the curvature "
-                 "estimate along the validation gradient is "
-              << lambda_max_ << " <= 0 (set alpha, or use 'cg')";
-      throw DivergenceError(message.str());
+  if (options_.alpha()) {
+    alpha_ = *options_.alpha();
+    if (options_.power_iterations() > 0) {
+      check_alpha(estimate_lambda_max(graph, v, options_.power_iterations()) + options_.damping(),
+                  "first hyper-step check");
     }
-    alpha_ = 1.0 / lambda_max_;
     return;
   }
-  alpha_ = options_.alpha() ? *options_.alpha() : sgd_settings(inner, name()).learning_rate;
-  if (options_.power_iterations() > 0) {
-    check_alpha(estimate_lambda_max(graph, v, options_.power_iterations()), "first hyper-step check");
+  // Not the inner learning rate: under momentum μ, SGD's effective step is η/(1 − μ), ten
+  // times η at μ = 0.9, and neither says how far the series may step. 1/λ_max does.
+  lambda_max_ = estimate_lambda_max(graph, v, recheck_iterations()) + options_.damping();
+  if (!(lambda_max_ > 0)) {
+    ++divergences_;
+    std::ostringstream message;
+    message << "neumann: the curvature estimate along the validation gradient is " << lambda_max_
+            << " <= 0, so no step size alpha makes the series converge (set damping, or use 'cg')";
+    throw DivergenceError(message.str());
   }
+  alpha_ = 1.0 / lambda_max_;
 }
 
-TensorList Neumann::solve(TrainingGradient& graph, const TensorList& v,
-                          const torch::optim::Optimizer& inner) {
-  choose_alpha(graph, v, inner);
-  std::optional<TensorList> q = neumann_series(graph, v, alpha_, options_.terms());
+TensorList Neumann::solve(TrainingGradient& graph, const TensorList& v) {
+  choose_alpha(graph, v);
+  std::optional<TensorList> q = neumann_series(graph, v, alpha_, options_.damping(), options_.terms());
   if (q) return *q;
 
   ++divergences_;
   const double alpha_before = alpha_;
-  check_alpha(estimate_lambda_max(graph, v, recheck_iterations()), "a series term grew");
-  if (alpha_ != alpha_before) q = neumann_series(graph, v, alpha_, options_.terms());
+  check_alpha(estimate_lambda_max(graph, v, recheck_iterations()) + options_.damping(), "a series term grew");
+  if (alpha_ != alpha_before) q = neumann_series(graph, v, alpha_, options_.damping(), options_.terms());
   if (!q) {
     std::ostringstream message;
     message << "neumann: a series term grew past " << kDivergenceFactor
             << " times the validation gradient with alpha = " << alpha_
             << " (curvature estimate " << lambda_max_
-            << "); the Hessian is not positive definite along it (use 'cg', which guards "
-               "against this)";
+            << "); the Hessian is not positive definite along it (set damping, or use 'cg', "
+               "which guards against this)";
     throw DivergenceError(message.str());
   }
   return *q;
@@ -148,7 +154,7 @@ TensorList Neumann::solve(TrainingGradient& graph, const TensorList& v,
 
 HyperGradient Neumann::hypergradient(const HyperStepContext& context) {
   return implicit_hypergradient(context, [&](TrainingGradient& graph, const TensorList& v) {
-    return solve(graph, v, context.inner);
+    return solve(graph, v);
   });
 }
 

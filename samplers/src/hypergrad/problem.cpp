@@ -27,15 +27,15 @@ void validate(const Problem& problem) {
       throw ValueError("hyperparameter name '" + h.name() + "' is used twice");
     }
   }
-  if (!problem.train_loss) throw ValueError("the problem has no train_loss closure");
-  if (!problem.val_loss) throw ValueError("the problem has no val_loss closure");
+  if (!problem.train_loss) throw ValueError("the problem has no train_loss function");
+  if (!problem.val_loss) throw ValueError("the problem has no val_loss function");
 }
 
-std::vector<torch::Tensor> internal_tensors(const Problem& problem) {
-  std::vector<torch::Tensor> thetas;
-  thetas.reserve(problem.hyperparameters.size());
-  for (const Hyperparameter& h : problem.hyperparameters) thetas.push_back(h.internal());
-  return thetas;
+std::vector<torch::Tensor> thetas(const Problem& problem) {
+  std::vector<torch::Tensor> result;
+  result.reserve(problem.hyperparameters.size());
+  for (const Hyperparameter& h : problem.hyperparameters) result.push_back(h.theta());
+  return result;
 }
 
 }  // namespace hpo::hypergrad

@@ -1,14 +1,17 @@
 #include "sgd_adjoint.hpp"
 
+#include <string>
+
+#include "hpo/error.hpp"
 #include "tensor_list.hpp"
 
 namespace hpo::hypergrad {
 
 SgdAdjoint::SgdAdjoint(const ValidationGradient& validation, SgdSettings sgd)
     : sgd_(sgd),
-      dw_(tensor_list::detached_clone(validation.weights)),
-      dv_(tensor_list::zeros_like(validation.weights)),
-      dtheta_(tensor_list::detached_clone(validation.hyperparameters)) {}
+      dw_(tensor_list::detached_clone(validation.v)),
+      dv_(tensor_list::zeros_like(validation.v)),
+      dtheta_(tensor_list::detached_clone(validation.d_theta)) {}
 
 void SgdAdjoint::reverse_step(TrainingGradient& graph, const TensorList* velocity_before) {
   if (velocity_before != nullptr) {
@@ -23,6 +26,12 @@ void SgdAdjoint::reverse_step(TrainingGradient& graph, const TensorList* velocit
   tensor_list::add_scaled(dw_, products.hessian, 1.0);
   tensor_list::add_scaled(dtheta_, products.mixed, 1.0);
   for (torch::Tensor& d : dv_) d.mul_(sgd_.momentum);
+}
+
+void throw_if_empty_window(const std::string& method, int64_t steps) {
+  if (steps > 0) return;
+  throw ValueError(method + ": a hyper-step needs at least one inner step since the previous one to "
+                   "differentiate, got none (call step() before hyper_step())");
 }
 
 ScopedWeights::ScopedWeights(TensorList parameters)

@@ -22,7 +22,7 @@ class SgdAdjoint {
   // velocity v_t it also accumulates the learning-rate and momentum hypergradients.
   void reverse_step(TrainingGradient& graph, const TensorList* velocity_before = nullptr);
 
-  const TensorList& hyperparameters() const { return dtheta_; }
+  const TensorList& d_theta() const { return dtheta_; }
   double learning_rate() const { return deta_; }
   double momentum() const { return dmu_; }
 
@@ -34,6 +34,11 @@ class SgdAdjoint {
   double deta_ = 0;
   double dmu_ = 0;
 };
+
+// A trajectory method's hyper-step differentiates the inner steps of its window; with none
+// it would return the direct term alone, as if training did not depend on λ. Throws
+// hpo::ValueError naming the method instead.
+void throw_if_empty_window(const std::string& method, int64_t steps);
 
 // Temporarily moves the model parameters to other weights (the points of a reverse pass)
 // and restores them on destruction, also when a hyper-step throws.

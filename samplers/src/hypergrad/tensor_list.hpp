@@ -10,13 +10,18 @@
 
 namespace hpo::hypergrad::tensor_list {
 
-inline double dot(const TensorList& a, const TensorList& b) {
-  torch::Tensor total = torch::zeros({}, torch::kFloat64);
+// Σ a_i·b_i as a float64 scalar tensor on the tensors' device: summing there and reading
+// the total once costs one device synchronization instead of one per tensor.
+inline torch::Tensor dot_on_device(const TensorList& a, const TensorList& b) {
+  torch::Tensor total;
   for (size_t i = 0; i < a.size(); ++i) {
-    total += (a[i] * b[i]).sum().to(torch::kFloat64).cpu();
+    const torch::Tensor term = (a[i] * b[i]).sum().to(torch::kFloat64);
+    total = total.defined() ? total + term : term;
   }
-  return total.item<double>();
+  return total.defined() ? total : torch::zeros({}, torch::kFloat64);
 }
+
+inline double dot(const TensorList& a, const TensorList& b) { return dot_on_device(a, b).item<double>(); }
 
 inline double norm(const TensorList& a) { return std::sqrt(dot(a, a)); }
 
@@ -39,6 +44,11 @@ inline void add_scaled(TensorList& a, const TensorList& b, double alpha) {
   for (size_t i = 0; i < a.size(); ++i) a[i].add_(b[i], alpha);
 }
 
+// a += alpha * b with alpha a scalar tensor on the device (no synchronization).
+inline void add_scaled(TensorList& a, const TensorList& b, const torch::Tensor& alpha) {
+  for (size_t i = 0; i < a.size(); ++i) a[i].add_(b[i] * alpha.to(b[i].scalar_type()));
+}
+
 inline TensorList scaled(const TensorList& a, double alpha) {
   TensorList result;
   result.reserve(a.size());
@@ -47,10 +57,12 @@ inline TensorList scaled(const TensorList& a, double alpha) {
 }
 
 inline bool all_finite(const TensorList& a) {
+  torch::Tensor finite;
   for (const torch::Tensor& t : a) {
-    if (!torch::isfinite(t).all().item<bool>()) return false;
+    const torch::Tensor all = torch::isfinite(t).all();
+    finite = finite.defined() ? finite.logical_and(all) : all;
   }
-  return true;
+  return !finite.defined() || finite.item<bool>();
 }
 
 }  // namespace hpo::hypergrad::tensor_list

@@ -36,20 +36,19 @@ ValidationGradient validation_gradient(const Problem& problem, Counters& counter
     throw NonFiniteError(message.str());
   }
   TensorList inputs = problem.parameters;
-  const TensorList thetas = internal_tensors(problem);
-  inputs.insert(inputs.end(), thetas.begin(), thetas.end());
+  const TensorList theta = thetas(problem);
+  inputs.insert(inputs.end(), theta.begin(), theta.end());
   TensorList grads = gradient_or_zeros(loss, inputs, /*create_graph=*/false);
   ++counters.backward_passes;
   const auto split = grads.begin() + static_cast<std::ptrdiff_t>(problem.parameters.size());
-  result.weights.assign(grads.begin(), split);
-  result.hyperparameters.assign(split, grads.end());
+  result.v.assign(grads.begin(), split);
+  result.d_theta.assign(split, grads.end());
   return result;
 }
 
-TrainingGradient::TrainingGradient(const Problem& problem, const LossClosure& train_loss,
-                                   Counters& counters)
-    : parameters_(problem.parameters), thetas_(internal_tensors(problem)), counters_(counters) {
-  const torch::Tensor loss = train_loss();
+TrainingGradient::TrainingGradient(const Problem& problem, const Batch& batch, Counters& counters)
+    : parameters_(problem.parameters), thetas_(thetas(problem)), counters_(counters) {
+  const torch::Tensor loss = problem.train_loss(batch);
   loss_ = loss.item<double>();
   if (loss.requires_grad()) {
     graph_gradient_ = torch::autograd::grad({loss}, parameters_, {}, /*retain_graph=*/true,

@@ -21,14 +21,9 @@ void Unrolled::check_inner_optimizer(const torch::optim::Optimizer& inner) const
 }
 
 void Unrolled::before_inner_step(const InnerStepView& step) {
-  if (!step.batch_loss) {
-    throw ValueError(
-        "unrolled replays the batch of every inner step: drive training with "
-        "HyperOptimizer::step(batch_loss) instead of backward() + step()");
-  }
   trajectory_.push_back(RecordedStep{tensor_list::detached_clone(step.problem.parameters),
                                      momentum_buffers(step.inner, step.problem.parameters),
-                                     step.batch_loss});
+                                     step.batch});
   if (options_.steps() > 0 && static_cast<int64_t>(trajectory_.size()) > options_.steps()) {
     trajectory_.pop_front();
   }
@@ -38,6 +33,7 @@ HyperGradient Unrolled::hypergradient(const HyperStepContext& context) {
   // The window ends here whether or not the hyper-step succeeds.
   const std::deque<RecordedStep> trajectory = std::move(trajectory_);
   trajectory_.clear();
+  throw_if_empty_window(name(), static_cast<int64_t>(trajectory.size()));
   const SgdSettings sgd = sgd_settings(context.inner, name());
   const ValidationGradient validation = validation_gradient(context.problem, context.counters);
   SgdAdjoint adjoint(validation, sgd);
@@ -45,14 +41,14 @@ HyperGradient Unrolled::hypergradient(const HyperStepContext& context) {
     ScopedWeights weights(context.problem.parameters);
     for (auto step = trajectory.rbegin(); step != trajectory.rend(); ++step) {
       weights.set(step->weights);
-      TrainingGradient graph(context.problem, step->batch_loss, context.counters);
+      TrainingGradient graph(context.problem, step->batch, context.counters);
       adjoint.reverse_step(graph, &step->velocity);
     }
   }
 
   HyperGradient result;
   result.validation_loss = validation.loss;
-  result.hyperparameters = adjoint.hyperparameters();
+  result.d_theta = adjoint.d_theta();
   result.learning_rate = adjoint.learning_rate();
   result.momentum = adjoint.momentum();
   return result;

@@ -8,6 +8,7 @@
 
 #include <torch/types.h>
 
+#include "hpo/arg.hpp"
 #include "hpo/distributions.hpp"
 #include "hpo/hypergrad/hyper_optimizer.hpp"
 #include "hpo/hypergrad/hyperparameter.hpp"
@@ -15,50 +16,58 @@
 
 namespace hpo {
 
-class HypergradientSampler;
+struct HypergradientSamplerOptions;
+
+struct HyperparameterOptions {
+  // Log scale: θ = log λ, and the sampler draws log-uniformly.
+  HPO_ARG(bool, log) = false;
+  // 0: a scalar (the param `name`); n: a vector of n elements (one penalty per feature,
+  // per layer...), the params name[0] … name[n-1].
+  HPO_ARG(std::int64_t, size) = 0;
+  // Unset: the dtype of the model's parameters, chosen when make_optimizer sees them.
+  HPO_ARG(std::optional<torch::Dtype>, dtype);
+};
 
 // The differentiable side of a trial. The objective asks it for hyperparameters as
 // tensors (their initial values are suggested through the trial, so the study's sampler
 // chooses them) and for a HyperOptimizer; the training loop stays a LibTorch loop:
 //
 //   hpo::HyperTrial hyper(trial);
-//   auto decay = hyper.suggest_hyperparameter("weight_decay", n_features, 1e-6, 1.0, true);
-//   auto sgd = std::make_shared<torch::optim::SGD>(model->parameters(), 0.1);
-//   auto& opt = hyper.make_optimizer({model->parameters(), {}, train_loss, val_loss}, sgd);
-//   for (...) opt.step(batch_loss);
-//   return hyper.finish(val_loss().item<double>());
+//   auto decay = hyper.suggest_hyperparameter("weight_decay", 1e-6, 1.0,
+//                                             hpo::HyperparameterOptions().log(true).size(n));
+//   auto sgd = std::make_shared<torch::optim::SGD>(model->parameters(),
+//                                                  torch::optim::SGDOptions(0.1).momentum(0.9));
+//   auto& opt = hyper.make_optimizer({{}, {}, batch_loss, val_loss}, sgd);
+//   for (...) opt.step(batch);
+//   return hyper.value();
 //
-// With a HypergradientSampler the optimizer refines the hyperparameters: each hyper-step
-// reports the validation loss as an intermediate value (step = hyper-step index) and asks
-// the pruner, which may end the trial (hpo::TrialPruned). A non-finite hypergradient or
-// loss ends the trial as FAIL with the reason (hypergrad::HypergradientError is an
-// hpo::TrialFailed) and the study goes on. finish() (or the destructor, when the objective
-// leaves early) stores the refined values as the trial's params and the method's record
-// in the system attribute "hypergrad". With any other sampler the hyperparameters stay at
-// their suggested values and the optimizer only trains, so one objective serves random
-// search and the hybrid search alike.
+// When the study's sampler asks for refinement (Sampler::refinement(), as the
+// HypergradientSampler does), the optimizer refines the hyperparameters at stationary
+// points of the training; each hyper-step reports the validation loss there as an
+// intermediate value (step = hyper-step index) and, after the warm-up, asks the pruner
+// (hpo::TrialPruned). A non-finite hypergradient or loss ends the trial as FAIL with the
+// reason (hypergrad::HypergradientError is an hpo::TrialFailed) and the study goes on.
+// value() is the honest value of the trial: the validation loss at the best stationary
+// point, whose λ become the trial's params. They and the method's record (the system
+// attribute "hypergrad") are written by a finalizer of the trial, which the Study runs
+// when the trial completes or is pruned; a failure to write them fails the trial with the
+// reason. With any other sampler the hyperparameters keep their suggested values and the
+// optimizer only trains, so one objective serves every sampler.
 class HyperTrial {
  public:
   explicit HyperTrial(Trial& trial);
+  // Hands what the finalizer writes over to it; touches no storage.
   ~HyperTrial();
   HyperTrial(const HyperTrial&) = delete;
   HyperTrial& operator=(const HyperTrial&) = delete;
 
-  // A scalar hyperparameter in [low, high], stored as the param `name`.
+  // A hyperparameter in [low, high].
   hypergrad::Hyperparameter suggest_hyperparameter(const std::string& name, double low, double high,
-                                                   bool log = false, torch::Dtype dtype = torch::kFloat32);
-  // A vector of `size` elements (one penalty per feature, per layer...), each in
-  // [low, high]: the params name[0] … name[size-1] while size <= the sampler's
-  // max_param_elements; beyond it one broadcast initial value `name`, and the refined
-  // tensor is saved to a file whose path the "hypergrad" attribute records.
-  hypergrad::Hyperparameter suggest_hyperparameter(const std::string& name, std::int64_t size, double low,
-                                                   double high, bool log = false,
-                                                   torch::Dtype dtype = torch::kFloat32);
+                                                   HyperparameterOptions options = {});
   // The same from a distribution, which must be a FloatDistribution without step:
   // discrete and stepped parameters cannot be refined by gradients (hpo::ValueError).
-  hypergrad::Hyperparameter suggest_hyperparameter(const std::string& name, std::int64_t size,
-                                                   const Distribution& distribution,
-                                                   torch::Dtype dtype = torch::kFloat32);
+  hypergrad::Hyperparameter suggest_hyperparameter(const std::string& name, const Distribution& distribution,
+                                                   HyperparameterOptions options = {});
   // The inner SGD's learning rate and momentum as refined hyperparameters (methods
   // "t1t2" and "unrolled" refine the learning rate, "unrolled" also the momentum). Return
   // the initial value to construct the optimizer with.
@@ -70,12 +79,17 @@ class HyperTrial {
   hypergrad::HyperOptimizer& make_optimizer(hypergrad::Problem problem,
                                             std::shared_ptr<torch::optim::Optimizer> inner);
 
-  // Stores the refined values and the method's record; returns `value` for convenience.
-  double finish(double value);
-  void finish();
+  // Ends the trial's training and returns its value: the validation loss at the best
+  // stationary point (when refining and one was reached), else the validation loss of
+  // the model as trained now. The params become the λ of that point; the validation loss
+  // at the end of training is recorded beside it ("trajectory_value" in "hypergrad").
+  double value();
 
-  // Whether the study's sampler refines (a HypergradientSampler) or only suggests.
-  bool refining() const { return sampler_ != nullptr; }
+  // What the finalizer writes: refined params, tensors too large for params, the record.
+  struct Outcome;
+
+  // Whether the study's sampler refines or only suggests.
+  bool refining() const { return refinement_ != nullptr; }
   Trial& trial() const { return trial_; }
 
  private:
@@ -84,21 +98,26 @@ class HyperTrial {
     FloatDistribution distribution;
     std::vector<std::string> param_names;  // empty: saved as a tensor file
     std::vector<double> initial;
+    bool dtype_given;
   };
   Refined& add(Refined refined);
   double suggest_inner_hyperparameter(std::optional<Refined>& slot, const std::string& name,
                                       const FloatDistribution& distribution);
   void on_hyper_step(const hypergrad::HyperStepReport& report);
+  std::vector<const Refined*> all_refined() const;
+  void collect(Outcome& outcome) const;
   Json record() const;
 
   Trial& trial_;
-  const HypergradientSampler* sampler_;
+  const HypergradientSamplerOptions* refinement_;
   std::vector<Refined> refined_;
   std::optional<Refined> learning_rate_;
   std::optional<Refined> momentum_;
   std::unique_ptr<hypergrad::HyperOptimizer> optimizer_;
   std::vector<double> hypergradient_norms_;
-  bool finished_ = false;
+  std::optional<double> value_;
+  std::optional<double> trajectory_value_;
+  std::shared_ptr<Outcome> outcome_;  // shared with the trial's finalizer
 };
 
 }  // namespace hpo

@@ -4,10 +4,11 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "hpo/arg.hpp"
+#include "hpo/hypergrad/hyper_optimizer.hpp"
+#include "hpo/hypergrad/make_method.hpp"
 #include "hpo/random_sampler.hpp"
 #include "hpo/sampler.hpp"
 
@@ -17,21 +18,15 @@ namespace hpo {
 enum class HybridMode { Startup, Explore, Exploit };
 std::string to_string(HybridMode mode);
 
-// A method's settings as (key, number) pairs, as hypergrad::Settings.
-using MethodSettings = std::vector<std::pair<std::string, double>>;
-
+// What the hybrid search does across trials and inside each (the in-trial part is what
+// Sampler::refinement() hands to HyperTrial).
 struct HypergradientSamplerOptions {
-  // The hypergradient method and its settings, as hypergrad::make_method() takes them:
-  // "t1t2", "neumann", "cg", "drmad" or "unrolled".
-  HPO_ARG(std::string, method) = "cg";
-  HPO_ARG(MethodSettings, method_settings);
-  // A hyper-step after this many inner optimizer steps.
-  HPO_ARG(std::int64_t, inner_steps) = 10;
-  // The hyper-optimizer on the internal values θ: "adam" or "sgd", its learning rate and
-  // an optional clip on the joint hypergradient norm (0: none).
-  HPO_ARG(std::string, hyper_update) = "adam";
-  HPO_ARG(double, hyper_lr) = 0.05;
-  HPO_ARG(double, clip_norm) = 0.0;
+  // The hypergradient method, typed: hypergrad::ConjugateGradientOptions().tolerance(1e-4)
+  // selects CG with that tolerance.
+  HPO_ARG(hypergrad::MethodOptions, method) = hypergrad::ConjugateGradientOptions();
+  // When hyper-steps happen (at stationary points of the inner problem) and how far θ
+  // moves (a share of each hyperparameter's range).
+  HPO_ARG(hypergrad::HyperOptimizerOptions, hyper_optimizer);
   // Trials before this number draw every initial value from the base sampler.
   HPO_ARG(int, n_startup_trials) = 5;
   // After startup, this share of trials start near the best trial's refined values; the
@@ -40,6 +35,9 @@ struct HypergradientSamplerOptions {
   // Standard deviation of the perturbation of an exploiting trial's start, in internal
   // space (log for log-scale parameters), as a fraction of the parameter's internal range.
   HPO_ARG(double, perturbation) = 0.1;
+  // The study's pruner is asked from this hyper-step on, so that trials are compared at
+  // equal progress once the first hyper-steps, where rankings mean little, are behind.
+  HPO_ARG(std::int64_t, pruning_warmup_steps) = 10;
   // A vector hyperparameter of up to this many elements is stored as the params
   // name[0] … name[n-1]; a larger one is saved as a tensor file in tensor_dir.
   HPO_ARG(std::int64_t, max_param_elements) = 256;
@@ -54,9 +52,9 @@ struct HypergradientSamplerOptions {
 // base sampler (RandomSampler by default) draws every parameter for the first
 // n_startup_trials and for exploration trials; exploiting trials start near the best
 // trial's refined values, perturbed in internal space. Inside a trial, hpo::HyperTrial
-// (hyper_trial.hpp) turns continuous parameters into tensors that a HyperOptimizer built
-// from these options refines while the model trains, and stores the refined values back
-// as the trial's params.
+// (hyper_trial.hpp) finds these options through refinement(), turns continuous parameters
+// into tensors that a HyperOptimizer refines while the model trains, and stores the
+// refined values back as the trial's params.
 //
 // Each decision is a function of the seed, the trial number and what the storage holds,
 // so a study resumed in a new process goes on exactly as an uninterrupted run would.
@@ -75,6 +73,7 @@ class HypergradientSampler : public Sampler {
   void before_trial(Study& study, const FrozenTrial& trial) override;
   void after_trial(Study& study, const FrozenTrial& trial, TrialState state,
                    const std::optional<std::vector<double>>& values) override;
+  const HypergradientSamplerOptions* refinement() const override { return &options_; }
 
   const HypergradientSamplerOptions& options() const { return options_; }
   const std::shared_ptr<Sampler>& base() const { return base_; }

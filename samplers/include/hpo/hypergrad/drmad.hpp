@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include <torch/arg.h>
 
@@ -10,16 +11,19 @@ namespace hpo::hypergrad {
 
 struct DrMADOptions {
   // Number of inner steps reversed, from the last one backwards; 0 reverses every step of
-  // the window. Fewer points truncate the reverse pass (cheaper, shorter horizon).
-  TORCH_ARG(int64_t, points) = 0;
+  // the window. Fewer points truncate the reverse pass (cheaper, shorter horizon). Hyper-
+  // steps wait for a stationary inner problem, so windows can be long: the default caps
+  // the cost at ~2 × 50 backward passes.
+  TORCH_ARG(int64_t, points) = 50;
 };
 
 // DrMAD (Fu et al. 2016): the exact reverse-mode recursion of SGD with momentum (as in
 // the unrolled method), but instead of storing the trajectory it keeps only w_0 (start of
 // the window) and w_T and evaluates step t at w_0 + (t/T)(w_T − w_0). Memory O(|w|), cost
 // ~2 backward passes per point (g, then Hessian-vector and mixed products together). Each
-// point's Hessian is taken on the next batch of problem.train_loss. Exact when the
-// trajectory really is that straight line. Needs a torch::optim::SGD inner optimizer.
+// point's Hessian is taken on the batch of that step (the batches are kept, the weights
+// are not). Exact when the trajectory really is that straight line. Needs a
+// torch::optim::SGD inner optimizer.
 class DrMAD final : public Method {
  public:
   explicit DrMAD(DrMADOptions options = {});
@@ -34,8 +38,8 @@ class DrMAD final : public Method {
 
  private:
   DrMADOptions options_;
-  TensorList window_start_;  // w_0
-  int64_t window_steps_ = 0;  // T
+  TensorList window_start_;    // w_0
+  std::vector<Batch> batches_;  // one per inner step of the window (T of them)
 };
 
 }  // namespace hpo::hypergrad

@@ -15,62 +15,104 @@
 
 namespace hpo::hypergrad {
 
+class StationarityMonitor;
+
 // How θ moves along the hypergradient.
 enum class HyperUpdate { SGD, Adam };
 // "sgd" or "adam"; anything else throws hpo::ValueError.
 HyperUpdate hyper_update_from_name(const std::string& name);
+std::string to_string(HyperUpdate update);
 
 struct HyperOptimizerOptions {
-  // A hyper-step after every `inner_steps` calls to step().
+  // The inner problem is checked for stationarity, and a hyper-step taken if it is, every
+  // `inner_steps` inner steps.
   TORCH_ARG(int64_t, inner_steps) = 10;
-  // Learning rate of the hyper-update on the internal values θ.
+  // Step size of the hyper-update as a share of each hyperparameter's θ range
+  // (Hyperparameter::theta_range()): Adam moves θ by about lr × range per hyper-step, so
+  // 1 / lr hyper-steps can cross the whole box whatever its units.
   TORCH_ARG(double, lr) = 0.05;
   TORCH_ARG(HyperUpdate, update) = HyperUpdate::Adam;
   // Clip the joint norm of the internal hypergradients to this value; 0 = no clipping.
   TORCH_ARG(double, clip_norm) = 0;
+  // When the validation loss rose since the previous hyper-step and a tensor's
+  // hypergradient reversed, its last step overshot: its lr is multiplied by this (HOAG's
+  // adaptive step).
+  TORCH_ARG(double, lr_backoff) = 0.5;
+  // The implicit function theorem holds at w*(λ) only. Stationary means ‖ḡ‖ ≤ tolerance_k · ‖ḡ₀‖, with ḡ a running mean of
+  // ∇_w L_T over the recent inner steps, ḡ₀ that mean over the first `inner_steps`, and
+  // tolerance_k = max(stationarity_tolerance · stationarity_decay^k, min_stationarity_tolerance)
+  // at hyper-step k (HOAG's decreasing inner tolerance); or, for mini-batches (step() given
+  // different batch tensors), ‖ḡ‖ within
+  // one standard error of zero with gradients no larger than at the start (the inner
+  // optimizer is at its noise floor, not diverging). Otherwise a hyper-step of an implicit
+  // method (Method::assumes_stationary_point) is deferred (counted in deferred_checks());
+  // the trajectory methods step anyway, and only stationary points count as values.
+  TORCH_ARG(double, stationarity_tolerance) = 1e-2;
+  TORCH_ARG(double, stationarity_decay) = 0.9;
+  TORCH_ARG(double, min_stationarity_tolerance) = 1e-4;
+  // At most this many hyper-steps (0: no limit). After the last, λ stays frozen while
+  // training goes on, and each stationary check evaluates the final λ.
+  TORCH_ARG(int64_t, max_hyper_steps) = 0;
 };
 
 // Sent to the on_hyper_step callback after every hyper-step (after θ was updated), so a
 // trial can report an intermediate value and be pruned (throw from the callback).
 struct HyperStepReport {
   int64_t step = 0;  // 1 for the first hyper-step
+  // L_V at the stationary point the hypergradient was taken at (before θ moved).
   double validation_loss = 0;
   double hypergradient_norm = 0;  // joint norm of df/dθ over everything refined, unclipped
   int64_t hessian_vector_products = 0;  // cumulative
+  int64_t inner_steps = 0;              // inner steps so far
+  int64_t deferred_checks = 0;          // checks so far that found w too far from stationary
+  double gradient_ratio = 0;            // ‖ḡ‖ / ‖ḡ₀‖ when the step was taken
 };
 
-// torch::optim-style driver of bilevel training. step() makes one step of the inner
-// optimizer; every inner_steps steps it also makes a hyper-step: the method computes the
-// hypergradient at the current weights, θ takes one SGD/Adam step on it (optionally
-// clipped) and is projected into the bounds.
+// A point where the inner problem was stationary: λ there and L_V of the weights trained
+// with it. The honest value of a trial is the best of these, with its λ as the params.
+struct StationaryPoint {
+  int64_t hyper_step = 0;   // hyper-steps taken before this point (λ after that many)
+  int64_t inner_step = 0;
+  double validation_loss = 0;
+  // λ (external values) of every refined tensor, in the order of refined(): the problem's
+  // hyperparameters, then the learning rate and the momentum when attached.
+  TensorList values;
+};
+
+// torch::optim-style driver of bilevel training. step(batch) makes one step of the inner
+// optimizer on the problem's training loss of that batch; every `inner_steps` steps it
+// checks whether the inner problem is stationary and, if so, makes a hyper-step: the
+// method computes the hypergradient at the current weights, θ takes one Adam/SGD step on
+// it (optionally clipped) and is projected into the bounds.
 //
-//   auto sgd = std::make_shared<torch::optim::SGD>(model->parameters(), 0.1);
-//   HyperOptimizer hopt(problem, sgd, make_method("cg"), HyperOptimizerOptions().lr(0.1));
-//   for (auto& batch : loader) {
-//     hopt.zero_grad();
-//     loss_on(batch).backward();
-//     hopt.step();
-//   }
+//   auto sgd = std::make_shared<torch::optim::SGD>(model->parameters(),
+//                                                  torch::optim::SGDOptions(0.1).momentum(0.9));
+//   HyperOptimizer hopt(problem, sgd, make_method("cg"));
+//   for (auto& batch : loader) hopt.step({batch.data, batch.target});
+//   auto best = hopt.best_point();  // λ and L_V at the best stationary point
 //
+// Without a method it is a plain trainer: step() trains and nothing else happens.
 // A non-finite validation loss or hypergradient throws NonFiniteError and leaves θ
 // unchanged; methods may throw DivergenceError. Both derive from HypergradientError.
 class HyperOptimizer {
  public:
-  // Validates the problem and checks that the method accepts the inner optimizer (throws
-  // hpo::ValueError otherwise). The inner optimizer should train problem.parameters.
+  // Validates the problem (taking its parameters from `inner` when it names none) and
+  // checks that the method accepts the inner optimizer (throws hpo::ValueError otherwise).
   HyperOptimizer(Problem problem, std::shared_ptr<torch::optim::Optimizer> inner,
-                 std::unique_ptr<Method> method, HyperOptimizerOptions options = {});
+                 std::unique_ptr<Method> method = nullptr, HyperOptimizerOptions options = {});
+  ~HyperOptimizer();
+  HyperOptimizer(const HyperOptimizer&) = delete;
+  HyperOptimizer& operator=(const HyperOptimizer&) = delete;
 
-  // One inner step on gradients the caller has already computed (zero_grad, backward).
-  void step();
-  // One inner step on `batch_loss`, the loss of this step's batch: zero_grad, backward and
-  // step are done here. The unrolled method keeps the closure to replay the batch, so it
-  // must stay valid until the next hyper-step. Returns the loss.
-  torch::Tensor step(const LossClosure& batch_loss);
-  // A hyper-step now (also what step() triggers). Returns the hypergradient it used.
+  // One inner step on `batch`: zero_grad, backward of the training loss, step; then the
+  // stationarity check when one is due. Returns the training loss (detached).
+  torch::Tensor step(const Batch& batch = {});
+  // A hyper-step now, stationary or not (also what a passing check triggers). Returns the
+  // hypergradient it used. Throws hpo::ValueError without a method.
   const HyperGradient& hyper_step();
-  // Zeroes the gradients of the inner optimizer and of θ.
-  void zero_grad();
+  // Evaluates the current λ as a stationary point if the inner problem is stationary now
+  // (the end of training), and returns the best stationary point seen, if any.
+  const std::optional<StationaryPoint>& settle();
 
   // Makes the inner SGD learning rate / momentum a refined hyperparameter (scalar, e.g.
   // log-scale in [1e-4, 1]). Its current value is written into the optimizer now and after
@@ -84,24 +126,34 @@ class HyperOptimizer {
 
   const Problem& problem() const { return problem_; }
   torch::optim::Optimizer& inner() { return *inner_; }
-  const Method& method() const { return *method_; }
+  // Null for a plain trainer.
+  const Method* method() const { return method_.get(); }
   const HyperOptimizerOptions& options() const { return options_; }
   const std::optional<Hyperparameter>& learning_rate() const { return learning_rate_; }
   const std::optional<Hyperparameter>& momentum() const { return momentum_; }
+  // Everything refined: the problem's hyperparameters, then learning rate and momentum.
+  std::vector<Hyperparameter> refined() const;
 
   // The hypergradient of the last hyper-step (empty before the first).
   const HyperGradient& last_hypergradient() const { return last_hypergradient_; }
-  double last_validation_loss() const { return last_hypergradient_.validation_loss; }
+  const std::optional<StationaryPoint>& best_point() const { return best_point_; }
   int64_t hyper_steps() const { return hyper_steps_; }
+  int64_t inner_steps() const { return inner_steps_; }
+  int64_t deferred_checks() const { return deferred_checks_; }
   const Counters& counters() const { return counters_; }
 
  private:
-  void before_inner_step(const LossClosure& batch_loss);
-  void after_inner_step();
+  void check_due();
+  bool hyper_steps_left() const;
+  void record_point(double validation_loss);
   void check_finite(const HyperGradient& hypergradient) const;
-  // Sets θ.grad from the hypergradient for everything refined; returns the joint norm.
-  double load_gradients(const HyperGradient& hypergradient);
-  std::vector<torch::Tensor> refined_tensors() const;
+  // df/dθ for everything refined, in the order of refined().
+  std::vector<torch::Tensor> theta_gradients(const HyperGradient& hypergradient) const;
+  // Sets θ.grad for everything refined (clipped); returns the joint norm before clipping.
+  double load_gradients(const std::vector<torch::Tensor>& gradients);
+  void make_hyper_optimizer();
+  void back_off_overshoots(const std::vector<torch::Tensor>& gradients, double validation_loss);
+  std::vector<torch::Tensor> refined_thetas() const;
   void write_inner_hyperparameters();
   void check_attachable(const Hyperparameter& hyperparameter, const char* what,
                         bool method_differentiates_it) const;
@@ -113,11 +165,20 @@ class HyperOptimizer {
   std::optional<Hyperparameter> learning_rate_;
   std::optional<Hyperparameter> momentum_;
   std::unique_ptr<torch::optim::Optimizer> hyper_optimizer_;  // made at the first hyper-step
+  std::unique_ptr<StationarityMonitor> stationarity_;  // null for a plain trainer
   std::function<void(const HyperStepReport&)> callback_;
+  Batch last_batch_;
   HyperGradient last_hypergradient_;
+  std::optional<StationaryPoint> best_point_;
+  std::optional<double> previous_point_loss_;
+  std::vector<torch::Tensor> previous_gradients_;
   Counters counters_;
-  int64_t steps_in_window_ = 0;
+  int64_t steps_since_check_ = 0;
+  int64_t inner_steps_ = 0;
   int64_t hyper_steps_ = 0;
+  int64_t deferred_checks_ = 0;
+  double last_gradient_ratio_ = 0;
+  bool at_stationary_point_ = false;  // set by a passing check for the hyper-step it triggers
 };
 
 }  // namespace hpo::hypergrad

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -14,8 +15,8 @@ namespace hpo::hypergrad {
 // log-scale hyperparameters (a step then changes λ by a factor, and λ stays positive),
 // θ = λ otherwise. Bounds [low, high] are in the external space of λ.
 //
-// Like torch::Tensor, a Hyperparameter is a handle: copies share the same θ, so the
-// loss closures and the HyperOptimizer can each hold one.
+// Like torch::Tensor, a Hyperparameter is a handle: copies share the same θ, so the loss
+// functions and the HyperOptimizer can each hold one.
 class Hyperparameter {
  public:
   // `initial` holds external values (λ, not θ) and must be a floating-point tensor inside
@@ -25,27 +26,35 @@ class Hyperparameter {
   // A scalar hyperparameter in float64.
   Hyperparameter(std::string name, double initial, double low, double high, bool log = false);
 
-  // λ as a differentiable function of θ; use this inside the loss closures.
+  // λ as a differentiable function of θ; use this inside the losses.
   torch::Tensor value() const;
   // Clamps θ so that λ lies in [low, high] (done after every hyper-step).
   void project();
+  // Converts θ to `dtype`, for every copy of this handle. Optimizers holding the old θ
+  // do not follow: convert before a HyperOptimizer is made.
+  void to(torch::Dtype dtype);
 
-  const std::string& name() const { return name_; }
+  const std::string& name() const { return state_->name; }
   // The leaf tensor θ that hypergradients are taken with respect to.
-  const torch::Tensor& internal() const { return theta_; }
+  const torch::Tensor& theta() const { return state_->theta; }
+  // The width of the box in θ: log(high / low) on a log scale, high − low otherwise.
+  double theta_range() const;
   // The current λ, flattened, as plain numbers (for storing and printing).
   std::vector<double> values() const;
-  int64_t numel() const { return theta_.numel(); }
-  bool log() const { return log_; }
-  double low() const { return low_; }
-  double high() const { return high_; }
+  int64_t numel() const { return state_->theta.numel(); }
+  bool log() const { return state_->log; }
+  double low() const { return state_->low; }
+  double high() const { return state_->high; }
 
  private:
-  std::string name_;
-  torch::Tensor theta_;
-  double low_;
-  double high_;
-  bool log_;
+  struct State {
+    std::string name;
+    torch::Tensor theta;
+    double low;
+    double high;
+    bool log;
+  };
+  std::shared_ptr<State> state_;
 };
 
 }  // namespace hpo::hypergrad

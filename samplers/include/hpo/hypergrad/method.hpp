@@ -19,7 +19,7 @@ using Settings = std::vector<std::pair<std::string, double>>;
 // The hypergradient of f(λ) = L_V(w(λ), λ) at the current weights.
 struct HyperGradient {
   // df/dθ (internal space), one tensor shaped like θ per problem hyperparameter.
-  TensorList hyperparameters;
+  TensorList d_theta;
   // df/dη and df/dμ for the inner SGD learning rate and momentum (external values), from
   // the methods that differentiate through the inner updates.
   std::optional<double> learning_rate;
@@ -32,6 +32,8 @@ struct HyperGradient {
 struct HyperStepContext {
   const Problem& problem;
   const torch::optim::Optimizer& inner;
+  // The batch of the latest inner step: the implicit methods take H and J on it.
+  const Batch& batch;
   Counters& counters;
 };
 
@@ -39,8 +41,7 @@ struct HyperStepContext {
 struct InnerStepView {
   const Problem& problem;
   const torch::optim::Optimizer& inner;
-  // The loss closure of this step's batch, or empty when the caller did its own backward.
-  const LossClosure& batch_loss;
+  const Batch& batch;
 };
 
 // One way of approximating the hypergradient (T1-T2, Neumann, CG, DrMAD, unrolled).
@@ -61,10 +62,15 @@ class Method {
   // Whether HyperGradient::learning_rate / ::momentum get filled.
   virtual bool differentiates_learning_rate() const { return false; }
   virtual bool differentiates_momentum() const { return false; }
+  // The implicit methods (Neumann, CG) hold only at w*(λ): the HyperOptimizer defers
+  // their hyper-steps until the inner problem is stationary. The trajectory methods
+  // differentiate the steps actually taken and may step at any time.
+  virtual bool assumes_stationary_point() const { return false; }
 
   // Called before every inner step; trajectory-based methods record what they need.
   virtual void before_inner_step(const InnerStepView& /*step*/) {}
-  // The hypergradient at the current weights. Ends the current window of inner steps.
+  // The hypergradient at the current weights. Ends the current window of inner steps;
+  // a trajectory method given an empty window throws hpo::ValueError.
   virtual HyperGradient hypergradient(const HyperStepContext& context) = 0;
 };
 

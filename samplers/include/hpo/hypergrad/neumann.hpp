@@ -10,9 +10,10 @@
 namespace hpo::hypergrad {
 
 struct NeumannOptions {
-  // K: q = α Σ_{j=0..K} (I − αH)^j v, i.e. K Hessian-vector products.
-  TORCH_ARG(int64_t, terms) = 20;
-  // α; unset means the inner SGD learning rate, or 1/λ_max for other inner optimizers.
+  // K: q = α Σ_{j=0..K} (I − αH)^j v, i.e. K Hessian-vector products. With α = 1/λ_max
+  // the error shrinks like (1 − 1/κ)^(K+1) for condition number κ: use CG when κ is large.
+  TORCH_ARG(int64_t, terms) = 50;
+  // α; unset means 1/λ_max(H + δI) from power iteration, whatever the inner optimizer.
   TORCH_ARG(std::optional<double>, alpha);
   // Power-iteration steps for the λ_max(H) estimate, made at the first hyper-step and
   // again when the series is seen to grow. 0 skips the first-step check.
@@ -20,6 +21,8 @@ struct NeumannOptions {
   // When α·λ_max ≥ 2 the series diverges: with adapt_alpha, α becomes 1/λ_max (and a
   // warning is issued); without it a DivergenceError is thrown.
   TORCH_ARG(bool, adapt_alpha) = true;
+  // δ ≥ 0: the series inverts H + δI, which a non-convex loss needs to converge at all.
+  TORCH_ARG(double, damping) = 0;
 };
 
 // Implicit differentiation with a truncated Neumann series for H⁻¹ (Lorraine et al.
@@ -33,6 +36,7 @@ class Neumann final : public Method {
   explicit Neumann(NeumannOptions options = {});
 
   std::string name() const override { return "neumann"; }
+  bool assumes_stationary_point() const override { return true; }
   Settings settings() const override;
   // alpha (in use), lambda_max (last estimate, 0 if none), divergences, alpha_adaptations.
   Settings diagnostics() const override;
@@ -44,10 +48,8 @@ class Neumann final : public Method {
   int64_t divergences() const { return divergences_; }
 
  private:
-  TensorList solve(TrainingGradient& graph, const TensorList& v,
-                   const torch::optim::Optimizer& inner);
-  void choose_alpha(TrainingGradient& graph, const TensorList& v,
-                    const torch::optim::Optimizer& inner);
+  TensorList solve(TrainingGradient& graph, const TensorList& v);
+  void choose_alpha(TrainingGradient& graph, const TensorList& v);
   // Records λ_max; when α·λ_max ≥ 2, adapts α or throws DivergenceError.
   void check_alpha(double lambda_max, const char* why);
   int64_t recheck_iterations() const;

@@ -9,30 +9,36 @@
 
 namespace hpo::hypergrad {
 
-// Returns a scalar loss built from the current model parameters and Hyperparameter::value()
-// (the closure captures both, as a training loop does).
-using LossClosure = std::function<torch::Tensor()>;
+// One training batch as the training loop draws it: whatever tensors the loss needs
+// (inputs and targets, row indices...); empty for full-batch training.
+using Batch = std::vector<torch::Tensor>;
+
+// L_T(w, λ) on a given batch. It must depend only on the batch, the current weights and
+// λ — no hidden state such as a data iterator — because the trajectory methods evaluate it
+// again on recorded batches in their reverse pass.
+using BatchLoss = std::function<torch::Tensor(const Batch& batch)>;
+
+// L_V(w, λ), usually on a fixed validation set; it need not depend on λ.
+using ValidationLoss = std::function<torch::Tensor()>;
 
 // The bilevel problem  w*(λ) = argmin_w L_T(w, λ),  minimize_λ L_V(w*(λ), λ).
 // Train and validation objectives are separate: a penalty used in training appears in the
 // validation loss only if val_loss puts it there.
 struct Problem {
-  // w: the tensors the inner optimizer trains (requires_grad leaves).
+  // w: the tensors the inner optimizer trains (requires_grad leaves). Left empty, the
+  // HyperOptimizer takes them from the inner optimizer's parameter groups.
   std::vector<torch::Tensor> parameters;
-  // λ: the hyperparameters being refined; they may or may not appear in each closure.
+  // λ: the hyperparameters being refined; they may or may not appear in each loss.
   std::vector<Hyperparameter> hyperparameters;
-  // L_T(w, λ) on the next training batch (called once per hyper-step by the implicit
-  // methods, once per backward point by DrMAD).
-  LossClosure train_loss;
-  // L_V(w, λ), usually on a fixed validation set; it need not depend on λ.
-  LossClosure val_loss;
+  BatchLoss train_loss;
+  ValidationLoss val_loss;
 };
 
 // Throws hpo::ValueError naming what is missing or inconsistent (no parameters, a
-// parameter that does not require grad, duplicate hyperparameter names, empty closures).
+// parameter that does not require grad, duplicate hyperparameter names, empty losses).
 void validate(const Problem& problem);
 
 // The θ leaves of all hyperparameters, in order.
-std::vector<torch::Tensor> internal_tensors(const Problem& problem);
+std::vector<torch::Tensor> thetas(const Problem& problem);
 
 }  // namespace hpo::hypergrad

@@ -4,6 +4,9 @@
 
 namespace hpo::hypergrad {
 
+// T1-T2 has no options; the type names the method in MethodOptions.
+struct T1T2Options {};
+
 // T1-T2 (Luketina et al. 2016): differentiate only the last SGD step,
 //   w' = w − η ∇_w L_T(w, λ)  ⇒  df/dθ ≈ ∂L_V/∂θ − η Jᵀ ∇_w L_V,
 // i.e. q = η v, the Neumann series with K = 0 scaled by the inner learning rate η.

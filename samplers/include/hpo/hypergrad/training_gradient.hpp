@@ -23,8 +23,8 @@ struct Counters {
 // a zero direct term.
 struct ValidationGradient {
   double loss = 0;
-  TensorList weights;          // v = ∇_w L_V, one per model parameter
-  TensorList hyperparameters;  // ∂L_V/∂θ, one per hyperparameter
+  TensorList v;        // ∇_w L_V, one per model parameter
+  TensorList d_theta;  // ∂L_V/∂θ, one per hyperparameter
 };
 ValidationGradient validation_gradient(const Problem& problem, Counters& counters);
 
@@ -35,8 +35,8 @@ ValidationGradient validation_gradient(const Problem& problem, Counters& counter
 // Parameters or hyperparameters that the batch does not use contribute zeros.
 class TrainingGradient {
  public:
-  // Evaluates `train_loss` once at the current weights.
-  TrainingGradient(const Problem& problem, const LossClosure& train_loss, Counters& counters);
+  // Evaluates the problem's training loss on `batch` once, at the current weights.
+  TrainingGradient(const Problem& problem, const Batch& batch, Counters& counters);
 
   // g itself, detached.
   const TensorList& gradient() const { return gradient_; }

@@ -11,20 +11,18 @@ namespace hpo::hypergrad {
 
 struct UnrolledOptions {
   // K: differentiate through the last K inner steps before the hyper-step; 0 means every
-  // step since the previous hyper-step.
-  TORCH_ARG(int64_t, steps) = 0;
+  // step since the previous hyper-step. Hyper-steps wait for a stationary inner problem,
+  // so a window can be hundreds of steps long: the cap bounds memory at K weight copies.
+  TORCH_ARG(int64_t, steps) = 50;
 };
 
 // Exact reverse-mode differentiation through the last K SGD-with-momentum steps
 // (Maclaurin et al. 2015, with stored rather than reversed weights). It records the
-// weights, the velocity and the batch closure of each step — O(K·|w|) memory — and
-// replays each step's batch in the reverse pass (~2K backward passes). The reference the
-// other methods are checked against, and the one method that also gives the learning-rate
-// and momentum hypergradients over K steps.
-//
-// Replaying needs the batch: drive the inner steps with HyperOptimizer::step(batch_loss),
-// whose closure must stay valid (capture the batch by value) until the next hyper-step.
-// Needs a torch::optim::SGD inner optimizer.
+// weights, the velocity and the batch of each step — O(K·|w|) memory — and evaluates the
+// problem's training loss on each recorded batch again in the reverse pass (~2K backward
+// passes). The reference the other methods are checked against, and the one method that
+// also gives the learning-rate and momentum hypergradients over K steps. Needs a
+// torch::optim::SGD inner optimizer.
 class Unrolled final : public Method {
  public:
   explicit Unrolled(UnrolledOptions options = {});
@@ -43,7 +41,7 @@ class Unrolled final : public Method {
   struct RecordedStep {
     TensorList weights;   // w_t
     TensorList velocity;  // v_t
-    LossClosure batch_loss;
+    Batch batch;
   };
 
   UnrolledOptions options_;

@@ -1,0 +1,78 @@
+#include "stationarity_monitor.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "tensor_list.hpp"
+
+namespace hpo::hypergrad {
+namespace {
+
+// Exponential moving averages over about (1 + β) / (1 − β) = 19 steps: long enough to
+// average mini-batch noise and momentum oscillations, short enough to follow training.
+constexpr double kBeta = 0.9;
+// The mean gradient counts as zero within one standard error of its noise. Not more: the
+// running mean of a full-batch momentum oscillation that has not yet died out is about
+// half a standard deviation of the gradients, which two standard errors would accept.
+constexpr double kStandardErrors = 1;
+
+}  // namespace
+
+StationarityMonitor::StationarityMonitor(double tolerance, double decay, double min_tolerance)
+    : tolerance_(tolerance), decay_(decay), min_tolerance_(min_tolerance) {}
+
+void StationarityMonitor::observe(const TensorList& gradients, const Batch& batch) {
+  const torch::NoGradGuard no_grad;
+  if (!batch.empty()) {
+    if (last_batch_.defined() && !batch.front().is_same(last_batch_)) batches_vary_ = true;
+    last_batch_ = batch.front();
+  }
+  if (mean_.empty()) {
+    for (const torch::Tensor& g : gradients) mean_.push_back(g.defined() ? torch::zeros_like(g) : torch::Tensor());
+  }
+  torch::Tensor square = torch::zeros({}, torch::kFloat64);
+  for (size_t i = 0; i < gradients.size(); ++i) {
+    if (!gradients[i].defined() || !mean_[i].defined()) continue;
+    mean_[i].mul_(kBeta).add_(gradients[i], 1 - kBeta);
+    square = square + gradients[i].pow(2).sum().to(torch::kFloat64);
+  }
+  square_mean_ = square_mean_.defined() ? square_mean_ * kBeta + square * (1 - kBeta) : square * (1 - kBeta);
+  ++count_;
+}
+
+StationarityVerdict StationarityMonitor::check(int64_t hyper_steps) {
+  if (count_ == 0) return {};
+  const double correction = 1 - std::pow(kBeta, static_cast<double>(count_));
+  TensorList defined;
+  for (const torch::Tensor& m : mean_)
+    if (m.defined()) defined.push_back(m);
+  const torch::Tensor read = torch::stack({tensor_list::dot_on_device(defined, defined), square_mean_}).cpu();
+  const double mean_squared = read[0].item<double>() / (correction * correction);
+  const double square_mean = read[1].item<double>() / correction;
+  const double mean_norm = std::sqrt(mean_squared);
+  const double rms = std::sqrt(square_mean);
+  if (!reference_) reference_ = mean_norm, reference_rms_ = rms;
+
+  StationarityVerdict verdict;
+  verdict.gradient_ratio = *reference_ > 0 ? mean_norm / *reference_ : 0;
+  const double tolerance =
+      std::max(tolerance_ * std::pow(decay_, static_cast<double>(hyper_steps)), min_tolerance_);
+  // Per-step noise variance, and the variance of the running mean of `effective` steps.
+  const double variance = std::max(square_mean - mean_squared, 0.0);
+  const double effective = std::min(static_cast<double>(count_), (1 + kBeta) / (1 - kBeta));
+  // A diverging run oscillates with growing gradients around a small mean: not a noise floor.
+  const bool within_noise =
+      batches_vary_ && mean_squared <= kStandardErrors * kStandardErrors * variance / effective && rms <= reference_rms_;
+  verdict.stationary = verdict.gradient_ratio <= tolerance || within_noise;
+  return verdict;
+}
+
+void StationarityMonitor::restart() {
+  const torch::NoGradGuard no_grad;
+  for (torch::Tensor& m : mean_)
+    if (m.defined()) m.zero_();
+  square_mean_ = torch::Tensor();
+  count_ = 0;
+}
+
+}  // namespace hpo::hypergrad

@@ -1,0 +1,48 @@
+#pragma once
+
+// Whether the inner problem is stationary, judged from the gradients of its own steps
+// (internal helper of the HyperOptimizer). A hyper-step of the implicit methods is only
+// meaningful at w ≈ w*(λ); taken far from it, the hypergradient describes the training
+// transient and can point the wrong way.
+
+#include <cstdint>
+#include <optional>
+
+#include "hpo/hypergrad/problem.hpp"
+#include "hpo/hypergrad/training_gradient.hpp"
+
+namespace hpo::hypergrad {
+
+struct StationarityVerdict {
+  bool stationary = false;
+  double gradient_ratio = 0;  // ‖ḡ‖ / ‖ḡ₀‖
+};
+
+class StationarityMonitor {
+ public:
+  StationarityMonitor(double tolerance, double decay, double min_tolerance);
+
+  // The gradients ∇_w L_T of one inner step on `batch` (undefined entries: parameters the
+  // loss did not use). Accumulated on the device, no synchronization.
+  void observe(const TensorList& gradients, const Batch& batch);
+  // At a check, `hyper_steps` taken so far; the first check sets the reference ḡ₀.
+  StationarityVerdict check(int64_t hyper_steps);
+  // λ changed: the running mean starts again (the old gradients belong to another w*).
+  void restart();
+
+ private:
+  double tolerance_;
+  double decay_;
+  double min_tolerance_;
+  TensorList mean_;             // running mean of g, bias-corrected at use
+  torch::Tensor square_mean_;   // running mean of ‖g‖²
+  int64_t count_ = 0;
+  // Only mini-batches (different batch tensors from step to step) have a noise floor; a
+  // full-batch run that oscillates has the same statistics and is not stationary.
+  torch::Tensor last_batch_;
+  bool batches_vary_ = false;
+  std::optional<double> reference_;  // ‖ḡ₀‖ at the first check
+  double reference_rms_ = 0;          // √(mean ‖g‖²) then
+};
+
+}  // namespace hpo::hypergrad
