@@ -211,13 +211,15 @@ int serve(const Settings& s) {
   judge.study().optimize([&](hpo::Trial& t) { return make_task(problem, s.epochs, s.seed)->run_trial(t); },
                          catch_divergence().n_trials(1));
   hpo::Json space = hpo::Json::object();
-  for (const auto& [name, distribution] : judge.study().trials().back().distributions)
+  const hpo::FrozenTrial first = judge.study().trials().back();
+  for (const auto& [name, distribution] : first.distributions)
     space[name] = hpo::distribution_to_json(distribution);
   std::cout << hpo::dump_json(space) << std::endl;
   std::string line;
   while (std::getline(std::cin, line)) {
     hpo::ParamMap params;
-    for (const auto& [name, value] : hpo::parse_json(line).items()) params[name] = value;
+    const hpo::Json request = hpo::parse_json(line);
+    for (const auto& [name, value] : request.items()) params[name] = value;
     std::cout << judge(params) << std::endl;
   }
   return 0;
@@ -385,12 +387,14 @@ std::vector<Config> run_problem(const Settings& s, const Problem& problem, const
     }
   };
   add("random", s.reference_trials, false, [](std::uint64_t seed) { return std::make_shared<hpo::RandomSampler>(seed); });
-  add("hpo tpe", s.reference_trials, false,
-      [](std::uint64_t seed) { return std::make_shared<hpo::TPESampler>(hpo::TPESamplerOptions().seed(seed)); });
   if (s.optuna) {
     std::cerr << problem.name << ": optuna tpe, " << s.seeds << " seeds x " << s.reference_trials << " trials\n";
     configs.push_back({"optuna tpe", optuna_tpe(s, problem.name, self)});
     if (configs.back().curves.size() != static_cast<std::size_t>(s.seeds)) configs.pop_back();
+  }
+  if (configs.back().name != "optuna tpe") {  // hpo's TPE stands in for Optuna's
+    add("hpo tpe", s.reference_trials, false,
+        [](std::uint64_t seed) { return std::make_shared<hpo::TPESampler>(hpo::TPESamplerOptions().seed(seed)); });
   }
   for (const auto& method : s.methods) {
     add("hybrid " + method, s.hybrid_trials, true, [&](std::uint64_t seed) {
@@ -412,7 +416,7 @@ void print_problem(const Problem& problem, const std::vector<Config>& configs, c
   for (auto n : checkpoints) std::cout << std::setw(9) << ("n=" + std::to_string(n));
   std::cout << std::setw(10) << "s/trial" << "\n";
   for (const auto& c : configs) {
-    std::cout << std::left << std::setw(18) << c.name << std::right << std::fixed << std::setprecision(4);
+    std::cout << std::left << std::setw(18) << c.name << std::right << std::setprecision(5);
     for (auto n : checkpoints) {
       const double v = median_at(c.curves, n);
       if (std::isnan(v)) std::cout << std::setw(9) << "-";

@@ -29,7 +29,7 @@ constexpr int kHyperSteps = 4;
 
 std::vector<std::string> hybrid_worker_argv(const std::string& db) {
   return {HPO_BINARY, "optimize", "--task", "logistic", "--data", HPO_DIGITS_CSV, "--target", "target",
-          "--sampler", "hybrid", "--n-trials", std::to_string(kHybridTrials), "--epochs", "2",
+          "--sampler", "hybrid", "--method", "t1t2", "--n-trials", std::to_string(kHybridTrials), "--epochs", "2",
           "--hyper-steps", std::to_string(kHyperSteps), "--study-name", "hybrid-workers",
           "--storage", "sqlite:///" + db, "-q", "--format", "json"};
 }
@@ -45,7 +45,8 @@ void expect_clean_hybrid_worker(const std::string& log) {
   }
 }
 
-// COMPLETE trials carry the hypergradient record of all their hyper-steps; a trial that
+// COMPLETE trials carry the hypergradient record of all their hyper-steps (T1-T2 steps
+// at every check, stationary or not: two epochs leave the model far from w*); a trial that
 // did not complete must say why (the median pruner may stop the later ones).
 std::string check_hybrid_trial(const FrozenTrial& trial) {
   const std::string name = "hybrid trial " + std::to_string(trial.number);
