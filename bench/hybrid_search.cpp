@@ -413,14 +413,14 @@ void print_problem(const Problem& problem, const std::vector<Config>& configs, c
             << " train / " << problem.data.valid.n_rows() << " valid rows), " << s.epochs
             << " epochs per trial; median over " << s.seeds << " seeds of the best validation loss after n trials\n\n";
   std::cout << std::left << std::setw(18) << "configuration" << std::right;
-  for (auto n : checkpoints) std::cout << std::setw(9) << ("n=" + std::to_string(n));
+  for (auto n : checkpoints) std::cout << std::setw(10) << ("n=" + std::to_string(n));
   std::cout << std::setw(10) << "s/trial" << "\n";
   for (const auto& c : configs) {
-    std::cout << std::left << std::setw(18) << c.name << std::right << std::setprecision(5);
+    std::cout << std::left << std::setw(18) << c.name << std::right << std::setprecision(4);
     for (auto n : checkpoints) {
       const double v = median_at(c.curves, n);
-      if (std::isnan(v)) std::cout << std::setw(9) << "-";
-      else std::cout << std::setw(9) << v;
+      if (std::isnan(v)) std::cout << std::setw(10) << "-";
+      else std::cout << std::setw(10) << v;
     }
     std::cout << std::setw(10) << std::setprecision(3) << median_seconds(c.curves) << "\n";
   }

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <iostream>
 #include <limits>
@@ -427,7 +428,8 @@ TEST(Stationarity, HyperStepsWaitWhileTheTrainingGradientIsLarge) {
   Ridge ridge = small_ridge();
   ridge.set_weights(torch::zeros({4}, torch::kFloat64));
   // A tiny learning rate: after 30 steps w is still far from w*.
-  HyperOptimizer slow(ridge.problem(), sgd_for({ridge.w}, 1e-3), make_method("cg"));
+  HyperOptimizer slow(ridge.problem(), sgd_for({ridge.w}, 1e-3), make_method("cg"),
+                      HyperOptimizerOptions().greedy_when_not_stationary(false));
   const torch::Tensor before = ridge.penalty.theta().detach().clone();
   train(slow, 30);
   EXPECT_EQ(slow.hyper_steps(), 0);
@@ -437,13 +439,53 @@ TEST(Stationarity, HyperStepsWaitWhileTheTrainingGradientIsLarge) {
 
   // The same problem trained well: the checks pass once ‖ḡ‖ fell below 1 % of its start.
   ridge.set_weights(torch::zeros({4}, torch::kFloat64));
-  HyperOptimizer fast(ridge.problem(), sgd_for({ridge.w}, 0.5, 0.5), make_method("cg"));
+  HyperOptimizer fast(ridge.problem(), sgd_for({ridge.w}, 0.5, 0.5), make_method("cg"),
+                      HyperOptimizerOptions().greedy_when_not_stationary(false));
   std::vector<HyperStepReport> reports;
   fast.on_hyper_step([&](const HyperStepReport& report) { reports.push_back(report); });
   train(fast, 300);
   ASSERT_FALSE(reports.empty());
   EXPECT_GT(reports.front().deferred_checks, 0) << "training from w = 0 is not stationary at once";
   EXPECT_LE(reports.front().gradient_ratio, 1e-2);
+}
+
+// By default the checks that find no stationary point step on T1-T2's greedy
+// hypergradient instead, and only the stationary ones use the implicit method.
+TEST(Stationarity, GreedyStepsFillTheGapsBetweenStationaryPoints) {
+  Ridge ridge = small_ridge();
+  ridge.set_weights(torch::zeros({4}, torch::kFloat64));
+  const torch::Tensor before = ridge.penalty.theta().detach().clone();
+  HyperOptimizer slow(ridge.problem(), sgd_for({ridge.w}, 1e-3), make_method("cg"));
+  train(slow, 40);
+  // Check 1 sets the reference (nothing to compare with: defer); 2 finds training stalled
+  // and steps greedily; 3 again has no earlier ratio of this λ; 4 steps.
+  EXPECT_EQ(slow.greedy_steps(), 2);
+  EXPECT_EQ(slow.hyper_steps(), 2);
+  EXPECT_EQ(slow.deferred_checks(), 2);
+  EXPECT_FALSE(ridge.penalty.theta().equal(before));
+  EXPECT_FALSE(slow.settle().has_value()) << "greedy steps record no stationary point";
+
+  ridge.set_weights(torch::zeros({4}, torch::kFloat64));
+  HyperOptimizer fast(ridge.problem(), sgd_for({ridge.w}, 0.5, 0.5), make_method("cg"));
+  std::vector<HyperStepReport> reports;
+  fast.on_hyper_step([&](const HyperStepReport& report) { reports.push_back(report); });
+  train(fast, 300);
+  const auto implicit = std::find_if(reports.begin(), reports.end(), [](const HyperStepReport& r) { return !r.greedy; });
+  ASSERT_NE(implicit, reports.end()) << "training reaches stationary points";
+  EXPECT_LE(implicit->gradient_ratio, 1e-2);
+  EXPECT_TRUE(std::none_of(implicit, reports.end(), [](const HyperStepReport& r) { return r.greedy; }))
+      << "no greedy step after the first stationary point";
+  EXPECT_TRUE(fast.best_point().has_value());
+
+  // An inner optimizer T1-T2 cannot model (Adam) defers instead.
+  ridge.set_weights(torch::zeros({4}, torch::kFloat64));
+  HyperOptimizer adam(ridge.problem(),
+                      std::make_shared<torch::optim::Adam>(std::vector<torch::Tensor>{ridge.w},
+                                                           torch::optim::AdamOptions(1e-4)),
+                      make_method("cg"));
+  train(adam, 40);
+  EXPECT_EQ(adam.greedy_steps(), 0);
+  EXPECT_EQ(adam.deferred_checks(), 4);
 }
 
 // Mini-batch gradients never vanish; a mean gradient within the noise counts as stationary.

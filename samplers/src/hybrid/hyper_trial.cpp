@@ -248,6 +248,7 @@ Json HyperTrial::record() const {
     out["hyper_steps"] = optimizer_->hyper_steps();
     out["inner_steps"] = optimizer_->inner_steps();
     out["deferred_checks"] = optimizer_->deferred_checks();
+    out["greedy_steps"] = optimizer_->greedy_steps();
     out["hessian_vector_products"] = optimizer_->counters().hessian_vector_products;
     out["backward_passes"] = optimizer_->counters().backward_passes;
     out["diagnostics"] = settings_json(described.diagnostics());

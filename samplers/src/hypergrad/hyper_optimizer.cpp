@@ -10,6 +10,7 @@
 
 #include "hpo/error.hpp"
 #include "hpo/hypergrad/errors.hpp"
+#include "hpo/hypergrad/t1t2.hpp"
 #include "sgd_dynamics.hpp"
 #include "stationarity_monitor.hpp"
 #include "tensor_list.hpp"
@@ -79,6 +80,9 @@ HyperOptimizer::HyperOptimizer(Problem problem, std::shared_ptr<torch::optim::Op
   check_options(options_);
   if (method_) {
     method_->check_inner_optimizer(*inner_);
+    if (options_.greedy_when_not_stationary() && method_->assumes_stationary_point() && is_sgd(*inner_)) {
+      greedy_ = std::make_unique<T1T2>();
+    }
     stationarity_ = std::make_unique<StationarityMonitor>(
         options_.stationarity_tolerance(), options_.stationarity_decay(), options_.min_stationarity_tolerance());
   }
@@ -111,8 +115,10 @@ void HyperOptimizer::check_due() {
   last_gradient_ratio_ = verdict.gradient_ratio;
   if (hyper_steps_left()) {
     if (verdict.stationary || !method_->assumes_stationary_point()) {
-      at_stationary_point_ = verdict.stationary;
-      hyper_step();
+      take_hyper_step(*method_, verdict.stationary);
+    } else if (greedy_ && verdict.stalled && !best_point_) {
+      ++greedy_steps_;
+      take_hyper_step(*greedy_, false);
     } else {
       ++deferred_checks_;
     }
@@ -156,9 +162,9 @@ void HyperOptimizer::record_point(double validation_loss) {
   best_point_ = std::move(point);
 }
 
-void HyperOptimizer::check_finite(const HyperGradient& hypergradient) const {
+void HyperOptimizer::check_finite(const Method& method, const HyperGradient& hypergradient) const {
   std::ostringstream where;
-  where << " at hyper-step " << hyper_steps_ + 1 << " (method " << method_->name() << ")";
+  where << " at hyper-step " << hyper_steps_ + 1 << " (method " << method.name() << ")";
   if (!std::isfinite(hypergradient.validation_loss)) {
     throw NonFiniteError("validation loss is not finite" + where.str());
   }
@@ -241,11 +247,13 @@ void HyperOptimizer::write_inner_hyperparameters() {
 
 const HyperGradient& HyperOptimizer::hyper_step() {
   if (!method_) throw ValueError("this HyperOptimizer has no hypergradient method: it only trains");
+  return take_hyper_step(*method_, false);
+}
+
+const HyperGradient& HyperOptimizer::take_hyper_step(Method& method, bool stationary) {
   steps_since_check_ = 0;
-  const bool stationary = std::exchange(at_stationary_point_, false);
-  HyperGradient hypergradient =
-      method_->hypergradient(HyperStepContext{problem_, *inner_, last_batch_, counters_});
-  check_finite(hypergradient);
+  HyperGradient hypergradient = method.hypergradient(HyperStepContext{problem_, *inner_, last_batch_, counters_});
+  check_finite(method, hypergradient);
   // A forced hyper-step away from a stationary point says nothing about this λ's value.
   if (stationary) record_point(hypergradient.validation_loss);
 
@@ -265,7 +273,7 @@ const HyperGradient& HyperOptimizer::hyper_step() {
   if (callback_) {
     callback_(HyperStepReport{hyper_steps_, last_hypergradient_.validation_loss, norm,
                               counters_.hessian_vector_products, inner_steps_, deferred_checks_,
-                              last_gradient_ratio_});
+                              &method == greedy_.get(), last_gradient_ratio_});
   }
   return last_hypergradient_;
 }

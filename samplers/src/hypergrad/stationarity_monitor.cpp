@@ -64,6 +64,8 @@ StationarityVerdict StationarityMonitor::check(int64_t hyper_steps) {
   const bool within_noise =
       batches_vary_ && mean_squared <= kStandardErrors * kStandardErrors * variance / effective && rms <= reference_rms_;
   verdict.stationary = verdict.gradient_ratio <= tolerance || within_noise;
+  verdict.stalled = !verdict.stationary && previous_ratio_ && verdict.gradient_ratio > 0.5 * *previous_ratio_;
+  previous_ratio_ = verdict.gradient_ratio;
   return verdict;
 }
 
@@ -73,6 +75,7 @@ void StationarityMonitor::restart() {
     if (m.defined()) m.zero_();
   square_mean_ = torch::Tensor();
   count_ = 0;
+  previous_ratio_.reset();
 }
 
 }  // namespace hpo::hypergrad

@@ -16,6 +16,9 @@ namespace hpo::hypergrad {
 struct StationarityVerdict {
   bool stationary = false;
   double gradient_ratio = 0;  // ‖ḡ‖ / ‖ḡ₀‖
+  // Not stationary, and the ratio fell by less than half since the previous check (of
+  // the same λ): training is not about to get there.
+  bool stalled = false;
 };
 
 class StationarityMonitor {
@@ -42,6 +45,7 @@ class StationarityMonitor {
   torch::Tensor last_batch_;
   bool batches_vary_ = false;
   std::optional<double> reference_;  // ‖ḡ₀‖ at the first check
+  std::optional<double> previous_ratio_;  // at the previous check since restart()
   double reference_rms_ = 0;          // √(mean ‖g‖²) then
 };
 

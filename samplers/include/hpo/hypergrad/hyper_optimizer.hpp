@@ -45,11 +45,20 @@ struct HyperOptimizerOptions {
   // different batch tensors), ‖ḡ‖ within
   // one standard error of zero with gradients no larger than at the start (the inner
   // optimizer is at its noise floor, not diverging). Otherwise a hyper-step of an implicit
-  // method (Method::assumes_stationary_point) is deferred (counted in deferred_checks());
+  // method (Method::assumes_stationary_point) is greedy or deferred (below);
   // the trajectory methods step anyway, and only stationary points count as values.
   TORCH_ARG(double, stationarity_tolerance) = 1e-2;
   TORCH_ARG(double, stationarity_decay) = 0.9;
   TORCH_ARG(double, min_stationarity_tolerance) = 1e-4;
+  // Until training first reaches a stationary point, where an implicit method waits for
+  // one that training is not about to reach (‖ḡ‖ fell by less than half since the previous
+  // check) and the inner optimizer is torch::optim::SGD, step on T1-T2's greedy
+  // hypergradient instead: how L_V responds to the next inner step, exact for what an
+  // under-trained model does next, where the implicit function theorem does not hold yet.
+  // Counted in greedy_steps(). After the first stationary point only implicit steps are
+  // taken (a loop that converges once converges again after a small step of λ). Off:
+  // always defer.
+  TORCH_ARG(bool, greedy_when_not_stationary) = true;
   // At most this many hyper-steps (0: no limit). After the last, λ stays frozen while
   // training goes on, and each stationary check evaluates the final λ.
   TORCH_ARG(int64_t, max_hyper_steps) = 0;
@@ -65,6 +74,7 @@ struct HyperStepReport {
   int64_t hessian_vector_products = 0;  // cumulative
   int64_t inner_steps = 0;              // inner steps so far
   int64_t deferred_checks = 0;          // checks so far that found w too far from stationary
+  bool greedy = false;                  // taken on T1-T2's hypergradient (not stationary)
   double gradient_ratio = 0;            // ‖ḡ‖ / ‖ḡ₀‖ when the step was taken
 };
 
@@ -140,13 +150,17 @@ class HyperOptimizer {
   int64_t hyper_steps() const { return hyper_steps_; }
   int64_t inner_steps() const { return inner_steps_; }
   int64_t deferred_checks() const { return deferred_checks_; }
+  // Hyper-steps taken on T1-T2's greedy hypergradient (greedy_when_not_stationary).
+  int64_t greedy_steps() const { return greedy_steps_; }
   const Counters& counters() const { return counters_; }
 
  private:
   void check_due();
   bool hyper_steps_left() const;
   void record_point(double validation_loss);
-  void check_finite(const HyperGradient& hypergradient) const;
+  // A hyper-step on `method`'s hypergradient; a stationary one records its point.
+  const HyperGradient& take_hyper_step(Method& method, bool stationary);
+  void check_finite(const Method& method, const HyperGradient& hypergradient) const;
   // df/dθ for everything refined, in the order of refined().
   std::vector<torch::Tensor> theta_gradients(const HyperGradient& hypergradient) const;
   // Sets θ.grad for everything refined (clipped); returns the joint norm before clipping.
@@ -161,6 +175,7 @@ class HyperOptimizer {
   Problem problem_;
   std::shared_ptr<torch::optim::Optimizer> inner_;
   std::unique_ptr<Method> method_;
+  std::unique_ptr<Method> greedy_;  // T1-T2 between an implicit method's stationary points
   HyperOptimizerOptions options_;
   std::optional<Hyperparameter> learning_rate_;
   std::optional<Hyperparameter> momentum_;
@@ -177,8 +192,8 @@ class HyperOptimizer {
   int64_t inner_steps_ = 0;
   int64_t hyper_steps_ = 0;
   int64_t deferred_checks_ = 0;
+  int64_t greedy_steps_ = 0;
   double last_gradient_ratio_ = 0;
-  bool at_stationary_point_ = false;  // set by a passing check for the hyper-step it triggers
 };
 
 }  // namespace hpo::hypergrad
