@@ -235,7 +235,8 @@ Json HyperTrial::record() const {
     }
   }
   const hypergrad::Method* method = optimizer_ ? optimizer_->method() : nullptr;
-  const std::unique_ptr<hypergrad::Method> configured = hypergrad::make_method(refinement_->method());
+  // Before make_optimizer() there is no method yet: describe the configured one.
+  const std::unique_ptr<hypergrad::Method> configured = method ? nullptr : hypergrad::make_method(refinement_->method());
   const hypergrad::Method& described = method ? *method : *configured;
   Json out = {{"method", described.name()},
               {"settings", settings_json(described.settings())},
