@@ -93,6 +93,10 @@ std::vector<FrozenStudy> InMemoryStorage::get_all_studies() {
 
 std::int64_t InMemoryStorage::create_new_trial(std::int64_t study_id, const FrozenTrial* template_trial) {
   std::lock_guard<std::mutex> lock(mutex_);
+  return create_trial_locked(study_id, template_trial);
+}
+
+std::int64_t InMemoryStorage::create_trial_locked(std::int64_t study_id, const FrozenTrial* template_trial) {
   StudyRecord& study = study_locked(study_id);
   FrozenTrial trial = template_trial ? *template_trial : FrozenTrial{};
   if (template_trial) {
@@ -178,6 +182,20 @@ std::vector<SharedTrial> InMemoryStorage::get_all_trials_shared(
     out.push_back(is_finished(t->state) ? SharedTrial(t) : std::make_shared<const FrozenTrial>(*t));
   }
   return out;
+}
+
+std::optional<FrozenTrial> InMemoryStorage::fail_stale_trial(std::int64_t trial_id, const RetryOf& retry_of) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  FrozenTrial& trial = trial_locked(trial_id);
+  if (trial.state != TrialState::Running) return std::nullopt;
+  FrozenTrial failed = trial;
+  failed.state = TrialState::Fail;
+  failed.datetime_complete = Clock::now();
+  // Built before anything changes, so that a retry_of that throws changes nothing.
+  const std::optional<FrozenTrial> retry = retry_of ? retry_of(failed) : std::nullopt;
+  if (retry) create_trial_locked(trial_study_.at(trial_id), &*retry);
+  trial = failed;
+  return failed;
 }
 
 }  // namespace hpo

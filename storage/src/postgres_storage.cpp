@@ -360,6 +360,62 @@ class PostgresStorage::Impl {
         {param(trial_id)});
   }
 
+  // Inserts a trial (a RUNNING one, or a copy of `template_trial`) numbered next in the
+  // study; runs inside a write transaction.
+  std::int64_t insert_trial(std::int64_t study_id, const FrozenTrial* template_trial) {
+    const TrialState state = template_trial ? template_trial->state : TrialState::Running;
+    const std::optional<TimePoint> start =
+        template_trial ? template_trial->datetime_start : std::optional<TimePoint>(Clock::now());
+    const std::optional<TimePoint> complete = template_trial ? template_trial->datetime_complete : std::nullopt;
+    // Optuna locks the study's row to number its trials; this lock conflicts with
+    // Optuna's FOR UPDATE, so hpo and Optuna workers take turns. Under READ
+    // COMMITTED the INSERT below, a new statement, sees every trial committed by
+    // whoever held the lock before.
+    require_study(study_id, /*lock=*/true);
+    if (template_trial) {
+      for (const auto& [name, d] : template_trial->distributions) check_param_distribution(study_id, name, d);
+    }
+    // With heartbeats on, a RUNNING trial gets its first heartbeat in this
+    // transaction: no crash can leave it RUNNING without one.
+    const std::int64_t id =
+        connection
+            .exec("WITH n AS (INSERT INTO trials (number, study_id, state, datetime_start, datetime_complete) "
+                  "VALUES (COALESCE((SELECT number FROM trials WHERE study_id = $1 "
+                  "ORDER BY trial_id DESC LIMIT 1) + 1, 0), $1, $2, $3, $4) RETURNING trial_id), "
+                  "h AS (INSERT INTO trial_heartbeats (trial_id, heartbeat) "
+                  "SELECT trial_id, LOCALTIMESTAMP FROM n WHERE $5) SELECT trial_id FROM n",
+                  {param(study_id), param(to_string(state)), optional_time(start), optional_time(complete),
+                   param(state == TrialState::Running && options.heartbeat_interval() ? "true" : "false")})
+            .int64(0, 0);
+    if (template_trial) {
+      if (!template_trial->values.empty()) {
+        const auto [numbers, types] = value_arrays(template_trial->values);
+        connection.exec(
+            "INSERT INTO trial_values (trial_id, objective, value, value_type) "
+            "SELECT $1, o - 1, v, t::trialvaluetype FROM unnest($2::float8[], $3::text[]) "
+            "WITH ORDINALITY AS x(v, t, o)",
+            {param(id), numbers, types});
+      }
+      for (const auto& [name, d] : template_trial->distributions) {
+        auto value = template_trial->params.find(name);
+        if (value == template_trial->params.end()) {
+          throw ValueError("template trial has a distribution but no value for '" + name + "'");
+        }
+        write_param(Target::Fresh, id, name, to_internal(d, value->second), d);
+      }
+      for (const auto& [step, value] : template_trial->intermediate_values) {
+        write_intermediate_value(Target::Fresh, id, step, value);
+      }
+      for (const auto& [key, value] : template_trial->user_attrs) {
+        write_trial_attribute(Target::Fresh, "trial_user_attributes", id, key, value);
+      }
+      for (const auto& [key, value] : template_trial->system_attrs) {
+        write_trial_attribute(Target::Fresh, "trial_system_attributes", id, key, value);
+      }
+    }
+    return id;
+  }
+
   AttrMap read_study_attributes(const std::string& table, std::int64_t study_id) {
     return run(Access::Read, [&] {
       require_study(study_id);
@@ -571,61 +627,8 @@ std::vector<FrozenStudy> PostgresStorage::get_all_studies() {
 std::int64_t PostgresStorage::create_new_trial(std::int64_t study_id, const FrozenTrial* template_trial) {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   Impl& s = *impl_;
-  const TrialState state = template_trial ? template_trial->state : TrialState::Running;
-  const std::optional<TimePoint> start =
-      template_trial ? template_trial->datetime_start : std::optional<TimePoint>(Clock::now());
-  const std::optional<TimePoint> complete = template_trial ? template_trial->datetime_complete : std::nullopt;
   const std::int64_t trial_id = s.run(
-      Access::Write,
-      [&] {
-        // Optuna locks the study's row to number its trials; this lock conflicts with
-        // Optuna's FOR UPDATE, so hpo and Optuna workers take turns. Under READ
-        // COMMITTED the INSERT below, a new statement, sees every trial committed by
-        // whoever held the lock before.
-        s.require_study(study_id, /*lock=*/true);
-        if (template_trial) {
-          for (const auto& [name, d] : template_trial->distributions) s.check_param_distribution(study_id, name, d);
-        }
-        // With heartbeats on, a RUNNING trial gets its first heartbeat in this
-        // transaction: no crash can leave it RUNNING without one.
-        const std::int64_t id =
-            s.connection
-                .exec("WITH n AS (INSERT INTO trials (number, study_id, state, datetime_start, datetime_complete) "
-                      "VALUES (COALESCE((SELECT number FROM trials WHERE study_id = $1 "
-                      "ORDER BY trial_id DESC LIMIT 1) + 1, 0), $1, $2, $3, $4) RETURNING trial_id), "
-                      "h AS (INSERT INTO trial_heartbeats (trial_id, heartbeat) "
-                      "SELECT trial_id, LOCALTIMESTAMP FROM n WHERE $5) SELECT trial_id FROM n",
-                      {param(study_id), param(to_string(state)), optional_time(start), optional_time(complete),
-                       param(state == TrialState::Running && s.options.heartbeat_interval() ? "true" : "false")})
-                .int64(0, 0);
-        if (template_trial) {
-          if (!template_trial->values.empty()) {
-            const auto [numbers, types] = Impl::value_arrays(template_trial->values);
-            s.connection.exec(
-                "INSERT INTO trial_values (trial_id, objective, value, value_type) "
-                "SELECT $1, o - 1, v, t::trialvaluetype FROM unnest($2::float8[], $3::text[]) "
-                "WITH ORDINALITY AS x(v, t, o)",
-                {param(id), numbers, types});
-          }
-          for (const auto& [name, d] : template_trial->distributions) {
-            auto value = template_trial->params.find(name);
-            if (value == template_trial->params.end()) {
-              throw ValueError("template trial has a distribution but no value for '" + name + "'");
-            }
-            s.write_param(Impl::Target::Fresh, id, name, to_internal(d, value->second), d);
-          }
-          for (const auto& [step, value] : template_trial->intermediate_values) {
-            s.write_intermediate_value(Impl::Target::Fresh, id, step, value);
-          }
-          for (const auto& [key, value] : template_trial->user_attrs) {
-            s.write_trial_attribute(Impl::Target::Fresh, "trial_user_attributes", id, key, value);
-          }
-          for (const auto& [key, value] : template_trial->system_attrs) {
-            s.write_trial_attribute(Impl::Target::Fresh, "trial_system_attributes", id, key, value);
-          }
-        }
-        return id;
-      },
+      Access::Write, [&] { return s.insert_trial(study_id, template_trial); },
       // trial_id comes from a sequence and is never reused: if the row exists, that
       // attempt committed.
       [&](const std::int64_t* id) -> std::optional<std::int64_t> {
@@ -809,6 +812,48 @@ std::vector<std::int64_t> PostgresStorage::get_stale_trial_ids(std::int64_t stud
     for (int i = 0; i < r.rows(); ++i) stale.push_back(r.int64(i, 0));
     return stale;
   });
+}
+
+std::optional<FrozenTrial> PostgresStorage::fail_stale_trial(std::int64_t trial_id, const RetryOf& retry_of) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  Impl& s = *impl_;
+  using Failed = std::optional<std::pair<FrozenTrial, std::int64_t>>;
+  // The time written is also the attempt's mark: a lost COMMIT is looked up by it.
+  const std::string now = sqlite::format_datetime(Clock::now());
+  const Failed failed = s.run(
+      Access::Write,
+      [&]() -> Failed {
+        // Under READ COMMITTED a second worker's UPDATE waits for the first one's commit
+        // and then finds the trial no longer RUNNING: only one of them enqueues a retry.
+        const bool changed =
+            s.connection
+                .exec("UPDATE trials SET state = 'FAIL', datetime_complete = $2::timestamp "
+                      "WHERE trial_id = $1 AND state = 'RUNNING' RETURNING trial_id",
+                      {param(trial_id), param(now)})
+                .rows() > 0;
+        ReadTrials read =
+            parse_trials(s.connection.exec(trial_query("trial_id = $1", "TRUE"), {param(trial_id)}), s.distribution);
+        if (read.trials.empty()) throw NotFoundError("no trial with id " + std::to_string(trial_id));
+        if (!changed) return std::nullopt;
+        if (retry_of) {
+          if (const std::optional<FrozenTrial> retry = retry_of(read.trials.front())) {
+            s.insert_trial(read.study_ids.front(), &*retry);
+          }
+        }
+        return std::make_pair(std::move(read.trials.front()), read.study_ids.front());
+      },
+      [&](const Failed* attempt) -> std::optional<Failed> {
+        if (!attempt || !*attempt) return std::nullopt;  // nothing was written: repeat
+        const bool committed = s.connection
+                                   .exec("SELECT 1 FROM trials WHERE trial_id = $1 AND state = 'FAIL' "
+                                         "AND datetime_complete = $2::timestamp",
+                                         {param(trial_id), param(now)})
+                                   .rows() > 0;
+        return committed ? std::optional<Failed>(*attempt) : std::nullopt;
+      });
+  if (!failed) return std::nullopt;
+  s.cache.insert(failed->second, failed->first);
+  return failed->first;
 }
 
 FailedTrialCallback PostgresStorage::failed_trial_callback() const { return impl_->options.failed_trial_callback(); }

@@ -177,6 +177,18 @@ class SqliteStorage::Impl {
     return transaction(SQLite::TransactionBehavior::DEFERRED, std::forward<F>(body));
   }
 
+  // The heartbeat of a RUNNING trial, stamped with SQLite's clock. Creating or claiming a
+  // trial writes its first one in the same transaction when heartbeats are on, so that a
+  // worker killed before its heartbeat thread starts leaves a trial that goes stale.
+  void write_heartbeat(std::int64_t trial_id) {
+    SQLite::Statement& q = statements(
+        std::string("INSERT INTO trial_heartbeats (trial_id, heartbeat) SELECT trial_id, ") +
+        sqlite::kSqlUtcNow + " FROM trials WHERE trial_id = ? AND state = 'RUNNING' " +
+        "ON CONFLICT (trial_id) DO UPDATE SET heartbeat = excluded.heartbeat");
+    q.bind(1, trial_id);
+    q.exec();
+  }
+
   void require_study(std::int64_t study_id) {
     SQLite::Statement& q = statements("SELECT 1 FROM studies WHERE study_id = ?");
     q.bind(1, study_id);
@@ -254,6 +266,64 @@ class SqliteStorage::Impl {
         "excluded.intermediate_value_type");
     bind_stored(q, trial_id, step, stored);
     q.exec();
+  }
+
+  // Inserts a trial (a RUNNING one, or a copy of `template_trial`) numbered next in the
+  // study; runs inside a write transaction.
+  std::int64_t insert_trial(std::int64_t study_id, const FrozenTrial* template_trial) {
+    require_study(study_id);
+    if (template_trial) {
+      for (const auto& [name, distribution] : template_trial->distributions) {
+        check_param_distribution(study_id, name, distribution);
+      }
+    }
+    // A trial's number is its rank by trial_id within the study, i.e. one more than the
+    // number of the study's newest trial; the write lock taken by BEGIN IMMEDIATE makes
+    // this race-free across processes. (Reading one row keeps this O(log n) instead of
+    // counting the study's trials.)
+    SQLite::Statement& last = statements(
+        "SELECT number FROM trials WHERE study_id = ? ORDER BY trial_id DESC LIMIT 1");
+    last.bind(1, study_id);
+    const std::int64_t number = last.executeStep() ? last.getColumn(0).getInt64() + 1 : 0;
+
+    SQLite::Statement& insert = statements(
+        "INSERT INTO trials (number, study_id, state, datetime_start, datetime_complete) "
+        "VALUES (?, ?, ?, ?, ?)");
+    insert.bind(1, number);
+    insert.bind(2, study_id);
+    insert.bind(3, to_string(template_trial ? template_trial->state : TrialState::Running));
+    const std::optional<TimePoint> start =
+        template_trial ? template_trial->datetime_start : std::optional<TimePoint>(Clock::now());
+    const std::optional<TimePoint> complete =
+        template_trial ? template_trial->datetime_complete : std::nullopt;
+    if (start) insert.bind(4, sqlite::format_datetime(*start));
+    if (complete) insert.bind(5, sqlite::format_datetime(*complete));
+    insert.exec();
+    const std::int64_t id = db.getLastInsertRowid();
+    if (options.heartbeat_interval()) write_heartbeat(id);
+
+    if (template_trial) {
+      for (std::size_t i = 0; i < template_trial->values.size(); ++i) {
+        write_value(id, static_cast<int>(i), template_trial->values[i]);
+      }
+      for (const auto& [name, distribution] : template_trial->distributions) {
+        auto value = template_trial->params.find(name);
+        if (value == template_trial->params.end()) {
+          throw ValueError("template trial has a distribution but no value for '" + name + "'");
+        }
+        write_param(id, name, to_internal(distribution, value->second), distribution);
+      }
+      for (const auto& [step, value] : template_trial->intermediate_values) {
+        write_intermediate_value(id, step, value);
+      }
+      for (const auto& [key, value] : template_trial->user_attrs) {
+        write_attribute("trial_user_attributes", "trial_id", id, key, value);
+      }
+      for (const auto& [key, value] : template_trial->system_attrs) {
+        write_attribute("trial_system_attributes", "trial_id", id, key, value);
+      }
+    }
+    return id;
   }
 
   // The four attribute tables share one shape: (<owner>_id, "key", value_json).
@@ -507,60 +577,7 @@ std::int64_t SqliteStorage::create_new_trial(std::int64_t study_id,
                                              const FrozenTrial* template_trial) {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   Impl& s = *impl_;
-  const std::int64_t trial_id = s.write([&] {
-    s.require_study(study_id);
-    if (template_trial) {
-      for (const auto& [name, distribution] : template_trial->distributions) {
-        s.check_param_distribution(study_id, name, distribution);
-      }
-    }
-    // A trial's number is its rank by trial_id within the study, i.e. one more than the
-    // number of the study's newest trial; the write lock taken by BEGIN IMMEDIATE makes
-    // this race-free across processes. (Reading one row keeps this O(log n) instead of
-    // counting the study's trials.)
-    SQLite::Statement& last = s.statements(
-        "SELECT number FROM trials WHERE study_id = ? ORDER BY trial_id DESC LIMIT 1");
-    last.bind(1, study_id);
-    const std::int64_t number = last.executeStep() ? last.getColumn(0).getInt64() + 1 : 0;
-
-    SQLite::Statement& insert = s.statements(
-        "INSERT INTO trials (number, study_id, state, datetime_start, datetime_complete) "
-        "VALUES (?, ?, ?, ?, ?)");
-    insert.bind(1, number);
-    insert.bind(2, study_id);
-    insert.bind(3, to_string(template_trial ? template_trial->state : TrialState::Running));
-    const std::optional<TimePoint> start =
-        template_trial ? template_trial->datetime_start : std::optional<TimePoint>(Clock::now());
-    const std::optional<TimePoint> complete =
-        template_trial ? template_trial->datetime_complete : std::nullopt;
-    if (start) insert.bind(4, sqlite::format_datetime(*start));
-    if (complete) insert.bind(5, sqlite::format_datetime(*complete));
-    insert.exec();
-    const std::int64_t id = s.db.getLastInsertRowid();
-
-    if (template_trial) {
-      for (std::size_t i = 0; i < template_trial->values.size(); ++i) {
-        s.write_value(id, static_cast<int>(i), template_trial->values[i]);
-      }
-      for (const auto& [name, distribution] : template_trial->distributions) {
-        auto value = template_trial->params.find(name);
-        if (value == template_trial->params.end()) {
-          throw ValueError("template trial has a distribution but no value for '" + name + "'");
-        }
-        s.write_param(id, name, to_internal(distribution, value->second), distribution);
-      }
-      for (const auto& [step, value] : template_trial->intermediate_values) {
-        s.write_intermediate_value(id, step, value);
-      }
-      for (const auto& [key, value] : template_trial->user_attrs) {
-        s.write_attribute("trial_user_attributes", "trial_id", id, key, value);
-      }
-      for (const auto& [key, value] : template_trial->system_attrs) {
-        s.write_attribute("trial_system_attributes", "trial_id", id, key, value);
-      }
-    }
-    return id;
-  });
+  const std::int64_t trial_id = s.write([&] { return s.insert_trial(study_id, template_trial); });
   if (template_trial) {
     for (const auto& [name, distribution] : template_trial->distributions) {
       s.cache.remember_distribution(study_id, name, distribution);
@@ -618,6 +635,7 @@ bool SqliteStorage::set_trial_state_values(std::int64_t trial_id, TrialState sta
     if (is_finished(state)) update.bind(3, now);
     update.bind(4, trial_id);
     update.exec();
+    if (state == TrialState::Running && s.options.heartbeat_interval()) s.write_heartbeat(trial_id);
     return true;
   });
 }
@@ -674,14 +692,7 @@ void SqliteStorage::record_heartbeat(std::int64_t trial_id) {
   // Runs on the optimize loop's heartbeat thread, where an exception would end the
   // program: a trial that another worker has meanwhile failed (or deleted) is no error
   // here, its heartbeat is simply not needed any more.
-  impl_->write([&] {
-    SQLite::Statement& q = impl_->statements(
-        std::string("INSERT INTO trial_heartbeats (trial_id, heartbeat) SELECT trial_id, ") +
-        sqlite::kSqlUtcNow + " FROM trials WHERE trial_id = ? AND state = 'RUNNING' " +
-        "ON CONFLICT (trial_id) DO UPDATE SET heartbeat = excluded.heartbeat");
-    q.bind(1, trial_id);
-    q.exec();
-  });
+  impl_->write([&] { impl_->write_heartbeat(trial_id); });
 }
 
 std::vector<std::int64_t> SqliteStorage::get_stale_trial_ids(std::int64_t study_id) {
@@ -702,6 +713,30 @@ std::vector<std::int64_t> SqliteStorage::get_stale_trial_ids(std::int64_t study_
     while (q.executeStep()) stale.push_back(q.getColumn(0).getInt64());
     return stale;
   });
+}
+
+std::optional<FrozenTrial> SqliteStorage::fail_stale_trial(std::int64_t trial_id, const RetryOf& retry_of) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  Impl& s = *impl_;
+  auto failed = s.write([&]() -> std::optional<std::pair<FrozenTrial, std::int64_t>> {
+    SQLite::Statement& fail = s.statements(
+        "UPDATE trials SET state = 'FAIL', datetime_complete = ? WHERE trial_id = ? AND state = 'RUNNING'");
+    fail.bind(1, sqlite::format_datetime(Clock::now()));
+    fail.bind(2, trial_id);
+    const bool changed = fail.exec() > 0;
+    auto row = s.reader.read_row(trial_id);
+    if (!row) throw NotFoundError("no trial with id " + std::to_string(trial_id));
+    if (!changed) return std::nullopt;
+    std::vector<FrozenTrial> one{std::move(row->first)};
+    s.reader.read_details(one, 0, 1);
+    if (retry_of) {
+      if (const std::optional<FrozenTrial> retry = retry_of(one.front())) s.insert_trial(row->second, &*retry);
+    }
+    return std::make_pair(std::move(one.front()), row->second);
+  });
+  if (!failed) return std::nullopt;
+  s.cache.insert(failed->second, failed->first);
+  return std::move(failed->first);
 }
 
 FailedTrialCallback SqliteStorage::failed_trial_callback() const {

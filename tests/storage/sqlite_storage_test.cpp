@@ -9,12 +9,15 @@
 #include <sstream>
 #include <thread>
 
+
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include "hpo/error.hpp"
+#include "hpo/random_sampler.hpp"
 #include "hpo/storage/in_memory_storage.hpp"
 #include "hpo/storage/open_storage.hpp"
 #include "hpo/storage/sqlite_storage.hpp"
+#include "hpo/study.hpp"
 #include "storage_fixture.hpp"
 
 namespace hpo {
@@ -249,7 +252,8 @@ TEST_F(SqliteStorageTest, HeartbeatsMarkStaleRunningTrials) {
   const std::int64_t s = storage.create_new_study({StudyDirection::Minimize}, "hb");
   const std::int64_t beating = storage.create_new_trial(s);
   const std::int64_t silent = storage.create_new_trial(s);
-  const std::int64_t never = storage.create_new_trial(s);  // no heartbeat row: never stale
+  // Created by a worker without heartbeats: no heartbeat row, never stale.
+  const std::int64_t never = SqliteStorage(db).create_new_trial(s);
   const std::int64_t finished = storage.create_new_trial(s);
   for (std::int64_t t : {beating, silent, finished}) storage.record_heartbeat(t);
   storage.set_trial_state_values(finished, TrialState::Complete, {1.0});
@@ -274,6 +278,48 @@ TEST_F(SqliteStorageTest, HeartbeatsMarkStaleRunningTrials) {
   EXPECT_TRUE(patient.failed_trial_callback());
   EXPECT_TRUE(SqliteStorage(db).get_stale_trial_ids(s).empty()) << "heartbeats off";
   EXPECT_FALSE(called);
+}
+
+TEST_F(SqliteStorageTest, FirstHeartbeatIsWrittenWithTheTrial) {
+  SqliteStorage storage(db, SqliteStorageOptions().heartbeat_interval(std::chrono::milliseconds(60000)));
+  const std::int64_t s = storage.create_new_study({StudyDirection::Minimize}, "hb");
+  const std::int64_t created = storage.create_new_trial(s);
+  FrozenTrial waiting;
+  waiting.state = TrialState::Waiting;
+  const std::int64_t queued = storage.create_new_trial(s, &waiting);
+  auto heartbeats_of = [&](std::int64_t trial_id) {
+    return scalar(db, "SELECT count(*) FROM trial_heartbeats WHERE trial_id = " + std::to_string(trial_id));
+  };
+  EXPECT_EQ(heartbeats_of(created), "1") << "no record_heartbeat yet: the creating transaction wrote it";
+  EXPECT_EQ(heartbeats_of(queued), "0") << "a WAITING trial has no worker to beat for it";
+  ASSERT_TRUE(storage.set_trial_state_values(queued, TrialState::Running));
+  EXPECT_EQ(heartbeats_of(queued), "1") << "claiming it beats once, in the same transaction";
+  EXPECT_EQ(heartbeats_of(SqliteStorage(db).create_new_trial(s)), "0") << "heartbeats off";
+}
+
+// A worker killed inside ask(), before its heartbeat thread started: its trial goes
+// stale, and the next worker fails it and runs its retry.
+TEST_F(SqliteStorageTest, TrialOfAWorkerKilledInAskIsFailedAndRetried) {
+  using std::chrono::milliseconds;
+  const auto options = SqliteStorageOptions()
+                           .heartbeat_interval(milliseconds(50))
+                           .failed_trial_callback(RetryFailedTrialCallback());
+  const StudyOptions study_options =
+      StudyOptions().study_name("killed").sampler(std::make_shared<RandomSampler>(1));
+  {
+    Study dead = create_study(std::make_shared<SqliteStorage>(db, options), study_options);
+    Trial asked = dead.ask();
+    asked.suggest_float("x", 0, 1);
+  }
+  std::this_thread::sleep_for(milliseconds(150));  // > grace period, default 2 × 50 ms
+  Study next = load_study(std::make_shared<SqliteStorage>(db, options), "killed", study_options);
+  next.optimize([](Trial& t) { return t.suggest_float("x", 0, 1); }, OptimizeOptions().n_trials(1));
+  const std::vector<FrozenTrial> trials = next.trials();
+  ASSERT_EQ(trials.size(), 2u);
+  EXPECT_EQ(trials[0].state, TrialState::Fail);
+  EXPECT_EQ(trials[1].state, TrialState::Complete);
+  EXPECT_EQ(trials[1].system_attrs.at("failed_trial"), 0);
+  EXPECT_EQ(trials[1].params.at("x"), trials[0].params.at("x")) << "the retry runs the same params";
 }
 
 }  // namespace

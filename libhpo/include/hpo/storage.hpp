@@ -88,13 +88,24 @@ class Storage {
 
   // Heartbeats (Optuna's BaseHeartbeat). A storage that supports them returns an interval;
   // the optimize loop then refreshes the running trial's heartbeat and, before each new
-  // trial, fails the trials whose heartbeat is older than the grace period.
+  // trial, fails the trials whose heartbeat is older than the grace period. Such a
+  // storage writes a RUNNING trial's first heartbeat in the transaction that creates it
+  // (create_new_trial) or claims it (set_trial_state_values to RUNNING): a worker killed
+  // before its heartbeat thread starts must not leave the trial RUNNING forever.
   virtual std::optional<std::chrono::milliseconds> heartbeat_interval() const {
     return std::nullopt;
   }
   virtual void record_heartbeat(std::int64_t /*trial_id*/) {}
   // Ids of RUNNING trials of the study whose heartbeat is older than the grace period.
   virtual std::vector<std::int64_t> get_stale_trial_ids(std::int64_t /*study_id*/) { return {}; }
+  // Builds the WAITING trial that retries a failed one, or nullopt for none.
+  using RetryOf = std::function<std::optional<FrozenTrial>(const FrozenTrial& failed)>;
+  // Fails the RUNNING trial `trial_id` (a stale one) and, when `retry_of` (which must not
+  // use the storage) returns a trial, enqueues it in the same study: in one transaction,
+  // so that a worker killed in between, or a `retry_of` that throws, changes nothing.
+  // Returns the failed trial; nullopt when it was not RUNNING (another worker failed it
+  // first, and enqueued its retry).
+  virtual std::optional<FrozenTrial> fail_stale_trial(std::int64_t trial_id, const RetryOf& retry_of) = 0;
   virtual FailedTrialCallback failed_trial_callback() const { return nullptr; }
 };
 

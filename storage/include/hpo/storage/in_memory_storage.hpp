@@ -45,6 +45,7 @@ class InMemoryStorage : public Storage {
   std::vector<SharedTrial> get_all_trials_shared(
       std::int64_t study_id,
       const std::optional<std::vector<TrialState>>& states = std::nullopt) override;
+  std::optional<FrozenTrial> fail_stale_trial(std::int64_t trial_id, const RetryOf& retry_of) override;
 
  private:
   struct StudyRecord {
@@ -53,6 +54,7 @@ class InMemoryStorage : public Storage {
     std::map<std::string, Distribution> param_distributions;
   };
   StudyRecord& study_locked(std::int64_t study_id);
+  std::int64_t create_trial_locked(std::int64_t study_id, const FrozenTrial* template_trial);
   FrozenTrial& trial_locked(std::int64_t trial_id);
   FrozenTrial& running_trial_locked(std::int64_t trial_id);
 
