@@ -71,6 +71,8 @@ struct OpenedDatabase {
   std::optional<OptunaSchema> schema;
   // Set when the connection is read-only: why the file cannot be written.
   std::optional<std::string> read_only_reason;
+  // Set when the read-only connection is immutable: what its reads must check.
+  std::optional<sqlite::UnchangedFile> immutable_file;
 };
 
 // Opening writes nothing to a file that is already an Optuna database in WAL mode: such a
@@ -82,8 +84,10 @@ OpenedDatabase open_database(const std::string& path, const SqliteStorageOptions
   if (std::optional<std::string> reason = sqlite::unwritable_reason(path)) {
     sqlite::check_sqlite_file_header(path);
     return retry_on_contention(options.busy_timeout(), path, [&] {
-      OpenedDatabase opened{sqlite::open_read_only(path, timeout_ms), std::nullopt, reason};
+      sqlite::ReadOnlyDatabase read_only = sqlite::open_read_only(path, timeout_ms);
+      OpenedDatabase opened{std::move(read_only.db), std::nullopt, reason, std::move(read_only.immutable)};
       opened.schema = sqlite::inspect_schema(opened.db, path);
+      if (opened.immutable_file) opened.immutable_file->check();
       if (!opened.schema) {
         throw StorageError("cannot create the study tables in '" + path + "': " + *reason);
       }
@@ -91,7 +95,7 @@ OpenedDatabase open_database(const std::string& path, const SqliteStorageOptions
     });
   }
   const std::optional<OptunaSchema> existing = check_existing_file(path, options.busy_timeout());
-  OpenedDatabase opened{open_read_write(path, options.busy_timeout()), existing, std::nullopt};
+  OpenedDatabase opened{open_read_write(path, options.busy_timeout()), existing, std::nullopt, std::nullopt};
   // The file is new, empty or a valid Optuna database (check_existing_file), so it may be
   // switched to WAL before the schema exists, which spares the schema its own fsyncs. WAL
   // lets readers proceed while one process writes, and makes a commit one append to the
@@ -117,6 +121,7 @@ class SqliteStorage::Impl {
   SqliteStorageOptions options;
   OptunaSchema schema = OptunaSchema::v3_2_0_a;
   std::optional<std::string> read_only_reason;  // set when opened read-only
+  std::optional<sqlite::UnchangedFile> immutable_file;  // set when opened without locks
   std::mutex mutex;  // one connection, one transaction at a time
 
   TrialCache cache;
@@ -171,10 +176,19 @@ class SqliteStorage::Impl {
     }
     return transaction(SQLite::TransactionBehavior::IMMEDIATE, std::forward<F>(body));
   }
-  // A read transaction, so that the several queries of one call see one snapshot.
+  // A read transaction, so that the several queries of one call see one snapshot. A
+  // connection without locks (immutable) has no snapshot to offer once a writer appears,
+  // so its reads refuse from then on: checked before, and after the read, so that a
+  // writer that came and went during it is caught, too.
   template <class F>
   auto read(F&& body) {
-    return transaction(SQLite::TransactionBehavior::DEFERRED, std::forward<F>(body));
+    if (!immutable_file) return transaction(SQLite::TransactionBehavior::DEFERRED, std::forward<F>(body));
+    immutable_file->check();
+    return transaction(SQLite::TransactionBehavior::DEFERRED, [&] {
+      auto result = body();
+      immutable_file->check();
+      return result;
+    });
   }
 
   // The heartbeat of a RUNNING trial, stamped with SQLite's clock. Creating or claiming a
@@ -404,6 +418,7 @@ SqliteStorage::Impl::Impl(const std::string& path_, const SqliteStorageOptions& 
     : path(path_),
       options(options_),
       read_only_reason(std::move(opened.read_only_reason)),
+      immutable_file(std::move(opened.immutable_file)),
       db(std::move(opened.db)),
       statements(db),
       reader(statements) {

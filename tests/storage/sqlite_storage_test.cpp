@@ -9,6 +9,10 @@
 #include <sstream>
 #include <thread>
 
+#include <grp.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
@@ -320,6 +324,57 @@ TEST_F(SqliteStorageTest, TrialOfAWorkerKilledInAskIsFailedAndRetried) {
   EXPECT_EQ(trials[1].state, TrialState::Complete);
   EXPECT_EQ(trials[1].system_attrs.at("failed_trial"), 0);
   EXPECT_EQ(trials[1].params.at("x"), trials[0].params.at("x")) << "the retry runs the same params";
+}
+
+// A WAL database that this user cannot write, opened while no writer is connected, is
+// read without locks (immutable). Once a writer appears, its reads refuse instead of
+// reading pages that a checkpoint may be rewriting under them.
+TEST_F(SqliteStorageTest, LockFreeReadOnlyOpenRefusesOnceAWriterAppears) {
+  std::int64_t s = 0;
+  {
+    SqliteStorage setup(db);
+    s = setup.create_new_study({StudyDirection::Minimize}, "ro");
+    setup.set_trial_state_values(setup.create_new_trial(s), TrialState::Complete, {1.0});
+  }
+  ASSERT_FALSE(std::filesystem::exists(db + "-wal")) << "the last connection removes it";
+  ASSERT_EQ(::chmod(db.c_str(), 0444), 0);
+  int to_parent[2];
+  int to_child[2];
+  ASSERT_EQ(::pipe(to_parent), 0);
+  ASSERT_EQ(::pipe(to_child), 0);
+  const pid_t child = ::fork();
+  ASSERT_NE(child, -1);
+  if (child == 0) {
+    ::close(to_parent[0]);
+    ::close(to_child[1]);
+    // Root may write whatever the mode, so the reader becomes user nobody.
+    if (::geteuid() == 0 && (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0)) _exit(10);
+    char ack = 0;
+    try {
+      SqliteStorage reader(db);
+      if (reader.get_all_trials(s).size() != 1) _exit(11);
+      if (::write(to_parent[1], "r", 1) != 1 || ::read(to_child[0], &ack, 1) != 1) _exit(12);
+      reader.get_all_trials(s);
+      _exit(13);  // read while a writer is connected
+    } catch (const StorageError& e) {
+      _exit(std::string(e.what()).find("a writer has opened it") != std::string::npos ? 0 : 14);
+    } catch (...) {
+      _exit(15);
+    }
+  }
+  ::close(to_parent[1]);
+  ::close(to_child[0]);
+  char ack = 0;
+  ASSERT_EQ(::read(to_parent[0], &ack, 1), 1) << "the reader died before its first read";
+  ASSERT_EQ(::chmod(db.c_str(), 0644), 0);
+  SqliteStorage writer(db);
+  writer.create_new_trial(s);
+  ASSERT_EQ(::write(to_child[1], "w", 1), 1);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "10: cannot become nobody, 11: first read, 12: pipe, 13: read while a "
+                                       "writer is connected, 14: wrong message, 15: other error";
 }
 
 }  // namespace
