@@ -1,4 +1,4 @@
-// Cost and accuracy of the hypergradient methods (issue 4's benchmark; prints, asserts nothing).
+// Cost and accuracy of the hypergradient methods (a benchmark: prints, asserts nothing).
 //
 //   hypergrad_cost [cost|accuracy|drmad|all]
 //

@@ -2,14 +2,12 @@
 
 #include <iostream>
 
-#include "hpo/error.hpp"
 #include "hpo/study.hpp"
 
 namespace hpo {
 
 HeartbeatThread::HeartbeatThread(Storage& storage, std::int64_t trial_id, std::chrono::milliseconds interval)
-    : thread_((storage.record_heartbeat(trial_id),
-               [this, &storage, trial_id, interval] { beat_until_stopped(storage, trial_id, interval); })) {}
+    : thread_([this, &storage, trial_id, interval] { beat_until_stopped(storage, trial_id, interval); }) {}
 
 HeartbeatThread::~HeartbeatThread() {
   {
@@ -37,14 +35,16 @@ void HeartbeatThread::beat_until_stopped(Storage& storage, std::int64_t trial_id
 }
 
 void Study::fail_stale_trials() {
-  auto callback = storage_->failed_trial_callback();
+  const FailedTrialCallback callback = storage_->failed_trial_callback();
+  // Optuna's retry callback runs inside the storage's transaction that fails the trial,
+  // so that a worker killed in between cannot lose the retry. Any other callback can use
+  // the storage, so it runs afterwards.
+  const RetryFailedTrialCallback* retry = callback ? callback.target<RetryFailedTrialCallback>() : nullptr;
+  Storage::RetryOf retry_of;
+  if (retry) retry_of = [retry](const FrozenTrial& failed) { return retry->retry_of(failed); };
   for (std::int64_t trial_id : storage_->get_stale_trial_ids(study_id_)) {
-    try {
-      storage_->set_trial_state_values(trial_id, TrialState::Fail);
-    } catch (const UpdateFinishedTrialError&) {
-      continue;  // another worker failed it first and runs the callback
-    }
-    if (callback) callback(*this, storage_->get_trial(trial_id));
+    const std::optional<FrozenTrial> failed = storage_->fail_stale_trial(trial_id, retry_of);
+    if (failed && callback && !retry) callback(*this, *failed);
   }
 }
 

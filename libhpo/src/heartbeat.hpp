@@ -12,11 +12,10 @@
 
 namespace hpo {
 
-// Records a running trial's heartbeat, then refreshes it every interval until destroyed.
-// The first heartbeat is written before the constructor returns, i.e. before the
-// objective starts: a trial without a heartbeat row is never failed as stale, and a
-// first beat left to the thread could lose the race for the storage to the objective's
-// own writes until the trial ended, so a worker killed meanwhile left it RUNNING forever.
+// Refreshes a running trial's heartbeat every interval until destroyed. The first
+// heartbeat is the storage's: it comes with the trial's creation (or claim), in the same
+// transaction, so no moment exists when a killed worker leaves its trial RUNNING without
+// one (a trial without a heartbeat row is never failed as stale).
 class HeartbeatThread {
  public:
   HeartbeatThread(Storage& storage, std::int64_t trial_id, std::chrono::milliseconds interval);

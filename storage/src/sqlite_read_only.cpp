@@ -9,6 +9,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <utility>
+
+#include "hpo/error.hpp"
 
 namespace hpo::sqlite {
 namespace {
@@ -55,10 +58,32 @@ std::optional<std::string> unwritable_reason(const std::string& path) {
   return std::nullopt;
 }
 
-SQLite::Database open_read_only(const std::string& path, int busy_timeout_ms) {
+UnchangedFile::UnchangedFile(std::string path) : path_(std::move(path)), opened_(stamp_of(path_)) {}
+
+UnchangedFile::Stamp UnchangedFile::stamp_of(const std::string& path) {
+  std::error_code ec;
+  Stamp stamp;
+  stamp.size = std::filesystem::file_size(path, ec);
+  stamp.modified = std::filesystem::last_write_time(path, ec);
+  return stamp;
+}
+
+void UnchangedFile::check() const {
+  std::error_code ec;
+  if (std::filesystem::exists(path_ + "-wal", ec) || !(stamp_of(path_) == opened_)) {
+    throw StorageError("cannot read '" + path_ +
+                       "' consistently: it is open read-only without locks (this user cannot create its -wal "
+                       "and -shm files), and a writer has opened it since; open it again once the writer is done");
+  }
+}
+
+ReadOnlyDatabase open_read_only(const std::string& path, int busy_timeout_ms) {
   const bool immutable = header_says_wal(path) && !std::filesystem::exists(path + "-wal");
-  return SQLite::Database(file_uri(path) + (immutable ? "?immutable=1" : ""),
-                          SQLite::OPEN_READONLY | SQLite::OPEN_URI, busy_timeout_ms);
+  std::optional<UnchangedFile> unchanged;
+  if (immutable) unchanged.emplace(path);  // before the first read
+  return ReadOnlyDatabase{SQLite::Database(file_uri(path) + (immutable ? "?immutable=1" : ""),
+                                           SQLite::OPEN_READONLY | SQLite::OPEN_URI, busy_timeout_ms),
+                          std::move(unchanged)};
 }
 
 }  // namespace hpo::sqlite

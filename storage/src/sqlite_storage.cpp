@@ -6,7 +6,6 @@
 #include <map>
 #include <mutex>
 #include <type_traits>
-#include <unordered_map>
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Transaction.h>
@@ -19,6 +18,7 @@
 #include "sqlite_schema.hpp"
 #include "sqlite_statement_cache.hpp"
 #include "sqlite_trial_reader.hpp"
+#include "trial_cache.hpp"
 
 namespace hpo {
 namespace {
@@ -71,6 +71,8 @@ struct OpenedDatabase {
   std::optional<OptunaSchema> schema;
   // Set when the connection is read-only: why the file cannot be written.
   std::optional<std::string> read_only_reason;
+  // Set when the read-only connection is immutable: what its reads must check.
+  std::optional<sqlite::UnchangedFile> immutable_file;
 };
 
 // Opening writes nothing to a file that is already an Optuna database in WAL mode: such a
@@ -82,8 +84,10 @@ OpenedDatabase open_database(const std::string& path, const SqliteStorageOptions
   if (std::optional<std::string> reason = sqlite::unwritable_reason(path)) {
     sqlite::check_sqlite_file_header(path);
     return retry_on_contention(options.busy_timeout(), path, [&] {
-      OpenedDatabase opened{sqlite::open_read_only(path, timeout_ms), std::nullopt, reason};
+      sqlite::ReadOnlyDatabase read_only = sqlite::open_read_only(path, timeout_ms);
+      OpenedDatabase opened{std::move(read_only.db), std::nullopt, reason, std::move(read_only.immutable)};
       opened.schema = sqlite::inspect_schema(opened.db, path);
+      if (opened.immutable_file) opened.immutable_file->check();
       if (!opened.schema) {
         throw StorageError("cannot create the study tables in '" + path + "': " + *reason);
       }
@@ -91,7 +95,7 @@ OpenedDatabase open_database(const std::string& path, const SqliteStorageOptions
     });
   }
   const std::optional<OptunaSchema> existing = check_existing_file(path, options.busy_timeout());
-  OpenedDatabase opened{open_read_write(path, options.busy_timeout()), existing, std::nullopt};
+  OpenedDatabase opened{open_read_write(path, options.busy_timeout()), existing, std::nullopt, std::nullopt};
   // The file is new, empty or a valid Optuna database (check_existing_file), so it may be
   // switched to WAL before the schema exists, which spares the schema its own fsyncs. WAL
   // lets readers proceed while one process writes, and makes a commit one append to the
@@ -117,16 +121,10 @@ class SqliteStorage::Impl {
   SqliteStorageOptions options;
   OptunaSchema schema = OptunaSchema::v3_2_0_a;
   std::optional<std::string> read_only_reason;  // set when opened read-only
+  std::optional<sqlite::UnchangedFile> immutable_file;  // set when opened without locks
   std::mutex mutex;  // one connection, one transaction at a time
 
-  struct StudyCache {
-    std::map<std::int64_t, FrozenTrial> finished;  // by trial_id, hence by number
-    // Every trial of the study with trial_id <= watermark is in `finished`.
-    std::int64_t watermark = 0;
-    std::map<std::string, Distribution> param_distributions;
-  };
-  std::map<std::int64_t, StudyCache> studies;
-  std::unordered_map<std::int64_t, std::int64_t> finished_trial_study;  // cached trial → study
+  TrialCache cache;
 
   SQLite::Database db;
   sqlite::StatementCache statements;
@@ -178,10 +176,31 @@ class SqliteStorage::Impl {
     }
     return transaction(SQLite::TransactionBehavior::IMMEDIATE, std::forward<F>(body));
   }
-  // A read transaction, so that the several queries of one call see one snapshot.
+  // A read transaction, so that the several queries of one call see one snapshot. A
+  // connection without locks (immutable) has no snapshot to offer once a writer appears,
+  // so its reads refuse from then on: checked before, and after the read, so that a
+  // writer that came and went during it is caught, too.
   template <class F>
   auto read(F&& body) {
-    return transaction(SQLite::TransactionBehavior::DEFERRED, std::forward<F>(body));
+    if (!immutable_file) return transaction(SQLite::TransactionBehavior::DEFERRED, std::forward<F>(body));
+    immutable_file->check();
+    return transaction(SQLite::TransactionBehavior::DEFERRED, [&] {
+      auto result = body();
+      immutable_file->check();
+      return result;
+    });
+  }
+
+  // The heartbeat of a RUNNING trial, stamped with SQLite's clock. Creating or claiming a
+  // trial writes its first one in the same transaction when heartbeats are on, so that a
+  // worker killed before its heartbeat thread starts leaves a trial that goes stale.
+  void write_heartbeat(std::int64_t trial_id) {
+    SQLite::Statement& q = statements(
+        std::string("INSERT INTO trial_heartbeats (trial_id, heartbeat) SELECT trial_id, ") +
+        sqlite::kSqlUtcNow + " FROM trials WHERE trial_id = ? AND state = 'RUNNING' " +
+        "ON CONFLICT (trial_id) DO UPDATE SET heartbeat = excluded.heartbeat");
+    q.bind(1, trial_id);
+    q.exec();
   }
 
   void require_study(std::int64_t study_id) {
@@ -210,14 +229,11 @@ class SqliteStorage::Impl {
   }
 
   // Optuna checks a parameter's distribution against the one the name has anywhere in
-  // the study. Compatibility is an equivalence (same kind, log flag, choices), so one
-  // known distribution per name suffices: the cache answers after the first lookup.
+  // the study; the cache answers after the first lookup.
   void check_param_distribution(std::int64_t study_id, const std::string& name,
                                 const Distribution& distribution) {
-    auto& known = studies[study_id].param_distributions;
-    auto it = known.find(name);
-    if (it != known.end()) {
-      check_distribution_compatibility(name, it->second, distribution);
+    if (const Distribution* known = cache.distribution(study_id, name)) {
+      check_distribution_compatibility(name, *known, distribution);
       return;
     }
     SQLite::Statement& q = statements(
@@ -229,11 +245,6 @@ class SqliteStorage::Impl {
       check_distribution_compatibility(name, distribution_from_json(q.getColumn(0).getString()),
                                        distribution);
     }
-  }
-
-  void remember_distribution(std::int64_t study_id, const std::string& name,
-                             const Distribution& distribution) {
-    studies[study_id].param_distributions.insert_or_assign(name, distribution);
   }
 
   void write_param(std::int64_t trial_id, const std::string& name, double internal_value,
@@ -269,6 +280,64 @@ class SqliteStorage::Impl {
         "excluded.intermediate_value_type");
     bind_stored(q, trial_id, step, stored);
     q.exec();
+  }
+
+  // Inserts a trial (a RUNNING one, or a copy of `template_trial`) numbered next in the
+  // study; runs inside a write transaction.
+  std::int64_t insert_trial(std::int64_t study_id, const FrozenTrial* template_trial) {
+    require_study(study_id);
+    if (template_trial) {
+      for (const auto& [name, distribution] : template_trial->distributions) {
+        check_param_distribution(study_id, name, distribution);
+      }
+    }
+    // A trial's number is its rank by trial_id within the study, i.e. one more than the
+    // number of the study's newest trial; the write lock taken by BEGIN IMMEDIATE makes
+    // this race-free across processes. (Reading one row keeps this O(log n) instead of
+    // counting the study's trials.)
+    SQLite::Statement& last = statements(
+        "SELECT number FROM trials WHERE study_id = ? ORDER BY trial_id DESC LIMIT 1");
+    last.bind(1, study_id);
+    const std::int64_t number = last.executeStep() ? last.getColumn(0).getInt64() + 1 : 0;
+
+    SQLite::Statement& insert = statements(
+        "INSERT INTO trials (number, study_id, state, datetime_start, datetime_complete) "
+        "VALUES (?, ?, ?, ?, ?)");
+    insert.bind(1, number);
+    insert.bind(2, study_id);
+    insert.bind(3, to_string(template_trial ? template_trial->state : TrialState::Running));
+    const std::optional<TimePoint> start =
+        template_trial ? template_trial->datetime_start : std::optional<TimePoint>(Clock::now());
+    const std::optional<TimePoint> complete =
+        template_trial ? template_trial->datetime_complete : std::nullopt;
+    if (start) insert.bind(4, sqlite::format_datetime(*start));
+    if (complete) insert.bind(5, sqlite::format_datetime(*complete));
+    insert.exec();
+    const std::int64_t id = db.getLastInsertRowid();
+    if (options.heartbeat_interval()) write_heartbeat(id);
+
+    if (template_trial) {
+      for (std::size_t i = 0; i < template_trial->values.size(); ++i) {
+        write_value(id, static_cast<int>(i), template_trial->values[i]);
+      }
+      for (const auto& [name, distribution] : template_trial->distributions) {
+        auto value = template_trial->params.find(name);
+        if (value == template_trial->params.end()) {
+          throw ValueError("template trial has a distribution but no value for '" + name + "'");
+        }
+        write_param(id, name, to_internal(distribution, value->second), distribution);
+      }
+      for (const auto& [step, value] : template_trial->intermediate_values) {
+        write_intermediate_value(id, step, value);
+      }
+      for (const auto& [key, value] : template_trial->user_attrs) {
+        write_attribute("trial_user_attributes", "trial_id", id, key, value);
+      }
+      for (const auto& [key, value] : template_trial->system_attrs) {
+        write_attribute("trial_system_attributes", "trial_id", id, key, value);
+      }
+    }
+    return id;
   }
 
   // The four attribute tables share one shape: (<owner>_id, "key", value_json).
@@ -313,91 +382,32 @@ class SqliteStorage::Impl {
     });
   }
 
-  // Brings the study's cache up to date and returns its unfinished trials that are in
-  // `states` (all when unset). Reads the `trials` rows above the watermark, then the
-  // details of the trials that are finished but not cached yet or unfinished and asked
-  // for, in runs of adjacent trials (typically: the trials other workers are running,
-  // and those created since the last call). So asking for the WAITING trials reads no
-  // details of the RUNNING ones, however many crashed workers left behind.
-  std::vector<FrozenTrial> refresh(std::int64_t study_id,
+  // Brings the study's cache up to date and returns its trials in `states` (all when
+  // unset). Reads the `trials` rows above the watermark, then the details of those the
+  // cache needs, in runs of adjacent trials (typically: the trials other workers are
+  // running, and those created since the last call). So asking for the WAITING trials
+  // reads no details of the RUNNING ones, however many crashed workers left behind.
+  std::vector<SharedTrial> refresh(std::int64_t study_id,
                                    const std::optional<std::vector<TrialState>>& states) {
-    const auto [entry, created] = studies.try_emplace(study_id);
-    StudyCache& cache = entry->second;
-    std::int64_t first_unfinished = std::numeric_limits<std::int64_t>::max();
-    std::vector<FrozenTrial> fresh = read([&] {
+    std::vector<FrozenTrial> rows = read([&] {
       try {
         require_study(study_id);
       } catch (const NotFoundError&) {
-        if (created) studies.erase(entry);  // no cache for a study that does not exist
+        cache.forget_study(study_id);  // deleted by another process
         throw;
       }
-      std::vector<FrozenTrial> rows = reader.read_rows(study_id, cache.watermark);
-      std::vector<FrozenTrial> wanted;
+      std::vector<FrozenTrial> read_rows = reader.read_rows(study_id, cache.watermark(study_id));
       std::size_t run_begin = 0;
-      for (FrozenTrial& row : rows) {
-        const bool finished = is_finished(row.state);
-        if (!finished) first_unfinished = std::min(first_unfinished, row.trial_id);
-        if (finished ? cache.finished.count(row.trial_id) == 0 : in_states(row, states)) {
-          wanted.push_back(std::move(row));
-        } else {
-          reader.read_details(wanted, run_begin, wanted.size());
-          run_begin = wanted.size();
+      for (std::size_t i = 0; i < read_rows.size(); ++i) {
+        if (!cache.needs_details(study_id, read_rows[i], states)) {
+          reader.read_details(read_rows, run_begin, i);
+          run_begin = i + 1;
         }
       }
-      reader.read_details(wanted, run_begin, wanted.size());
-      return wanted;
+      reader.read_details(read_rows, run_begin, read_rows.size());
+      return read_rows;
     });
-
-    std::vector<FrozenTrial> unfinished;
-    for (FrozenTrial& trial : fresh) {
-      for (const auto& [name, distribution] : trial.distributions) {
-        cache.param_distributions.insert_or_assign(name, distribution);
-      }
-      if (is_finished(trial.state)) {
-        finished_trial_study[trial.trial_id] = study_id;
-        cache.finished.emplace(trial.trial_id, std::move(trial));
-      } else {
-        unfinished.push_back(std::move(trial));
-      }
-    }
-    // Every trial below the first unfinished one is final and cached.
-    for (auto it = cache.finished.upper_bound(cache.watermark);
-         it != cache.finished.end() && it->first < first_unfinished; ++it) {
-      cache.watermark = it->first;
-    }
-    return unfinished;
-  }
-
-  static bool in_states(const FrozenTrial& t, const std::optional<std::vector<TrialState>>& states) {
-    return !states || std::find(states->begin(), states->end(), t.state) != states->end();
-  }
-
-  // Calls `visit` in number order with every trial of the study in `states` (all when
-  // unset), after a refresh. Cached trials are passed by reference, not copied, and are
-  // not even walked when only unfinished states are asked for: asking for the WAITING
-  // trials of a study of 10,000 finished ones (every ask does) costs nothing.
-  template <class Visit>
-  void for_each_trial(std::int64_t study_id, const std::optional<std::vector<TrialState>>& states,
-                      Visit&& visit) {
-    std::vector<FrozenTrial> unfinished = refresh(study_id, states);
-    auto pending = unfinished.begin();
-    auto visit_pending_before = [&](std::int64_t trial_id) {
-      for (; pending != unfinished.end() && pending->trial_id < trial_id; ++pending) visit(*pending);
-    };
-    if (!states || std::any_of(states->begin(), states->end(), is_finished)) {
-      for (const auto& [trial_id, trial] : studies[study_id].finished) {
-        visit_pending_before(trial_id);
-        if (in_states(trial, states)) visit(trial);
-      }
-    }
-    visit_pending_before(std::numeric_limits<std::int64_t>::max());
-  }
-
-  void forget_study(std::int64_t study_id) {
-    auto it = studies.find(study_id);
-    if (it == studies.end()) return;
-    for (const auto& entry : it->second.finished) finished_trial_study.erase(entry.first);
-    studies.erase(it);
+    return cache.absorb(study_id, std::move(rows), states);
   }
 };
 
@@ -408,6 +418,7 @@ SqliteStorage::Impl::Impl(const std::string& path_, const SqliteStorageOptions& 
     : path(path_),
       options(options_),
       read_only_reason(std::move(opened.read_only_reason)),
+      immutable_file(std::move(opened.immutable_file)),
       db(std::move(opened.db)),
       statements(db),
       reader(statements) {
@@ -483,7 +494,7 @@ void SqliteStorage::delete_study(std::int64_t study_id) {
       q.exec();
     }
   });
-  impl_->forget_study(study_id);
+  impl_->cache.forget_study(study_id);
 }
 
 void SqliteStorage::set_study_user_attr(std::int64_t study_id, const std::string& key,
@@ -581,63 +592,10 @@ std::int64_t SqliteStorage::create_new_trial(std::int64_t study_id,
                                              const FrozenTrial* template_trial) {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   Impl& s = *impl_;
-  const std::int64_t trial_id = s.write([&] {
-    s.require_study(study_id);
-    if (template_trial) {
-      for (const auto& [name, distribution] : template_trial->distributions) {
-        s.check_param_distribution(study_id, name, distribution);
-      }
-    }
-    // A trial's number is its rank by trial_id within the study, i.e. one more than the
-    // number of the study's newest trial; the write lock taken by BEGIN IMMEDIATE makes
-    // this race-free across processes. (Reading one row keeps this O(log n) instead of
-    // counting the study's trials.)
-    SQLite::Statement& last = s.statements(
-        "SELECT number FROM trials WHERE study_id = ? ORDER BY trial_id DESC LIMIT 1");
-    last.bind(1, study_id);
-    const std::int64_t number = last.executeStep() ? last.getColumn(0).getInt64() + 1 : 0;
-
-    SQLite::Statement& insert = s.statements(
-        "INSERT INTO trials (number, study_id, state, datetime_start, datetime_complete) "
-        "VALUES (?, ?, ?, ?, ?)");
-    insert.bind(1, number);
-    insert.bind(2, study_id);
-    insert.bind(3, to_string(template_trial ? template_trial->state : TrialState::Running));
-    const std::optional<TimePoint> start =
-        template_trial ? template_trial->datetime_start : std::optional<TimePoint>(Clock::now());
-    const std::optional<TimePoint> complete =
-        template_trial ? template_trial->datetime_complete : std::nullopt;
-    if (start) insert.bind(4, sqlite::format_datetime(*start));
-    if (complete) insert.bind(5, sqlite::format_datetime(*complete));
-    insert.exec();
-    const std::int64_t id = s.db.getLastInsertRowid();
-
-    if (template_trial) {
-      for (std::size_t i = 0; i < template_trial->values.size(); ++i) {
-        s.write_value(id, static_cast<int>(i), template_trial->values[i]);
-      }
-      for (const auto& [name, distribution] : template_trial->distributions) {
-        auto value = template_trial->params.find(name);
-        if (value == template_trial->params.end()) {
-          throw ValueError("template trial has a distribution but no value for '" + name + "'");
-        }
-        s.write_param(id, name, to_internal(distribution, value->second), distribution);
-      }
-      for (const auto& [step, value] : template_trial->intermediate_values) {
-        s.write_intermediate_value(id, step, value);
-      }
-      for (const auto& [key, value] : template_trial->user_attrs) {
-        s.write_attribute("trial_user_attributes", "trial_id", id, key, value);
-      }
-      for (const auto& [key, value] : template_trial->system_attrs) {
-        s.write_attribute("trial_system_attributes", "trial_id", id, key, value);
-      }
-    }
-    return id;
-  });
+  const std::int64_t trial_id = s.write([&] { return s.insert_trial(study_id, template_trial); });
   if (template_trial) {
     for (const auto& [name, distribution] : template_trial->distributions) {
-      s.remember_distribution(study_id, name, distribution);
+      s.cache.remember_distribution(study_id, name, distribution);
     }
   }
   return trial_id;
@@ -654,7 +612,7 @@ void SqliteStorage::set_trial_param(std::int64_t trial_id, const std::string& pa
     s.write_param(trial_id, param_name, internal_value, distribution);
     return trial.study_id;
   });
-  s.remember_distribution(study_id, param_name, distribution);
+  s.cache.remember_distribution(study_id, param_name, distribution);
 }
 
 std::int64_t SqliteStorage::get_trial_id_from_study_id_trial_number(std::int64_t study_id,
@@ -692,6 +650,7 @@ bool SqliteStorage::set_trial_state_values(std::int64_t trial_id, TrialState sta
     if (is_finished(state)) update.bind(3, now);
     update.bind(4, trial_id);
     update.exec();
+    if (state == TrialState::Running && s.options.heartbeat_interval()) s.write_heartbeat(trial_id);
     return true;
   });
 }
@@ -720,10 +679,7 @@ void SqliteStorage::set_trial_system_attr(std::int64_t trial_id, const std::stri
 FrozenTrial SqliteStorage::get_trial(std::int64_t trial_id) {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   Impl& s = *impl_;
-  auto cached = s.finished_trial_study.find(trial_id);
-  if (cached != s.finished_trial_study.end()) {
-    return s.studies[cached->second].finished.at(trial_id);
-  }
+  if (const SharedTrial cached = s.cache.find(trial_id)) return *cached;
   auto [trials, study_id] = s.read([&] {
     auto row = s.reader.read_row(trial_id);
     if (!row) throw NotFoundError("no trial with id " + std::to_string(trial_id));
@@ -732,52 +688,14 @@ FrozenTrial SqliteStorage::get_trial(std::int64_t trial_id) {
     return std::make_pair(std::move(one), row->second);
   });
   FrozenTrial& trial = trials.front();
-  if (is_finished(trial.state)) {
-    s.finished_trial_study[trial_id] = study_id;
-    s.studies[study_id].finished.emplace(trial_id, trial);
-  }
+  if (is_finished(trial.state)) s.cache.insert(study_id, trial);
   return std::move(trial);
 }
 
-std::vector<FrozenTrial> SqliteStorage::get_all_trials(
+std::vector<SharedTrial> SqliteStorage::get_all_trials_shared(
     std::int64_t study_id, const std::optional<std::vector<TrialState>>& states) {
   std::lock_guard<std::mutex> lock(impl_->mutex);
-  std::vector<FrozenTrial> trials;
-  impl_->for_each_trial(study_id, states, [&](const FrozenTrial& trial) { trials.push_back(trial); });
-  return trials;
-}
-
-int SqliteStorage::get_n_trials(std::int64_t study_id,
-                                const std::optional<std::vector<TrialState>>& states) {
-  std::lock_guard<std::mutex> lock(impl_->mutex);
-  int n = 0;
-  impl_->for_each_trial(study_id, states, [&](const FrozenTrial&) { ++n; });
-  return n;
-}
-
-FrozenTrial SqliteStorage::get_best_trial(std::int64_t study_id) {
-  const std::vector<StudyDirection> directions = get_study_directions(study_id);
-  if (directions.size() != 1) {
-    throw Error("the best trial is defined for single-objective studies; study " +
-                std::to_string(study_id) + " has " + std::to_string(directions.size()) +
-                " objectives");
-  }
-  const bool maximize = directions[0] == StudyDirection::Maximize;
-  std::lock_guard<std::mutex> lock(impl_->mutex);
-  const FrozenTrial* best = nullptr;
-  // COMPLETE trials are finished, so they are all in the cache: compare without copying.
-  impl_->refresh(study_id, std::vector<TrialState>{TrialState::Complete});
-  for (const auto& entry : impl_->studies[study_id].finished) {
-    const FrozenTrial& trial = entry.second;
-    if (trial.state != TrialState::Complete || trial.values.size() != 1) continue;
-    const double v = trial.values[0];
-    if (!best || (maximize ? v > best->values[0] : v < best->values[0])) best = &trial;
-  }
-  if (!best) {
-    throw NotFoundError("study " + std::to_string(study_id) +
-                        " has no COMPLETE trial yet, so no best trial");
-  }
-  return *best;
+  return impl_->refresh(study_id, states);
 }
 
 std::optional<std::chrono::milliseconds> SqliteStorage::heartbeat_interval() const {
@@ -789,14 +707,7 @@ void SqliteStorage::record_heartbeat(std::int64_t trial_id) {
   // Runs on the optimize loop's heartbeat thread, where an exception would end the
   // program: a trial that another worker has meanwhile failed (or deleted) is no error
   // here, its heartbeat is simply not needed any more.
-  impl_->write([&] {
-    SQLite::Statement& q = impl_->statements(
-        std::string("INSERT INTO trial_heartbeats (trial_id, heartbeat) SELECT trial_id, ") +
-        sqlite::kSqlUtcNow + " FROM trials WHERE trial_id = ? AND state = 'RUNNING' " +
-        "ON CONFLICT (trial_id) DO UPDATE SET heartbeat = excluded.heartbeat");
-    q.bind(1, trial_id);
-    q.exec();
-  });
+  impl_->write([&] { impl_->write_heartbeat(trial_id); });
 }
 
 std::vector<std::int64_t> SqliteStorage::get_stale_trial_ids(std::int64_t study_id) {
@@ -817,6 +728,30 @@ std::vector<std::int64_t> SqliteStorage::get_stale_trial_ids(std::int64_t study_
     while (q.executeStep()) stale.push_back(q.getColumn(0).getInt64());
     return stale;
   });
+}
+
+std::optional<FrozenTrial> SqliteStorage::fail_stale_trial(std::int64_t trial_id, const RetryOf& retry_of) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  Impl& s = *impl_;
+  auto failed = s.write([&]() -> std::optional<std::pair<FrozenTrial, std::int64_t>> {
+    SQLite::Statement& fail = s.statements(
+        "UPDATE trials SET state = 'FAIL', datetime_complete = ? WHERE trial_id = ? AND state = 'RUNNING'");
+    fail.bind(1, sqlite::format_datetime(Clock::now()));
+    fail.bind(2, trial_id);
+    const bool changed = fail.exec() > 0;
+    auto row = s.reader.read_row(trial_id);
+    if (!row) throw NotFoundError("no trial with id " + std::to_string(trial_id));
+    if (!changed) return std::nullopt;
+    std::vector<FrozenTrial> one{std::move(row->first)};
+    s.reader.read_details(one, 0, 1);
+    if (retry_of) {
+      if (const std::optional<FrozenTrial> retry = retry_of(one.front())) s.insert_trial(row->second, &*retry);
+    }
+    return std::make_pair(std::move(one.front()), row->second);
+  });
+  if (!failed) return std::nullopt;
+  s.cache.insert(failed->second, failed->first);
+  return std::move(failed->first);
 }
 
 FailedTrialCallback SqliteStorage::failed_trial_callback() const {

@@ -1,5 +1,5 @@
-// Hypergradients against closed forms, finite differences and exact unrolling (issue 4,
-// tests 1-4). Everything in float64.
+// Hypergradients against closed forms, finite differences and exact unrolling.
+// Everything in float64.
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // Failure handling, edge cases, API contracts and end-to-end refinement of the
-// hypergradient engine (issue 4, tests 5 and 6).
+// hypergradient engine.
 
 #include <gtest/gtest.h>
 

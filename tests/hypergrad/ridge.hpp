@@ -1,7 +1,7 @@
 #pragma once
 
 // Ridge regression with a per-feature penalty ½Σλ_i w_i², λ = e^θ, in float64: the
-// bilevel problem whose hypergradient has a closed form (DESIGN.md).
+// bilevel problem whose hypergradient has a closed form (closed_form_hypergradient).
 
 #include <torch/torch.h>
 

@@ -9,12 +9,19 @@
 #include <sstream>
 #include <thread>
 
+#include <grp.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include "hpo/error.hpp"
+#include "hpo/random_sampler.hpp"
 #include "hpo/storage/in_memory_storage.hpp"
 #include "hpo/storage/open_storage.hpp"
 #include "hpo/storage/sqlite_storage.hpp"
+#include "hpo/study.hpp"
 #include "storage_fixture.hpp"
 
 namespace hpo {
@@ -249,7 +256,8 @@ TEST_F(SqliteStorageTest, HeartbeatsMarkStaleRunningTrials) {
   const std::int64_t s = storage.create_new_study({StudyDirection::Minimize}, "hb");
   const std::int64_t beating = storage.create_new_trial(s);
   const std::int64_t silent = storage.create_new_trial(s);
-  const std::int64_t never = storage.create_new_trial(s);  // no heartbeat row: never stale
+  // Created by a worker without heartbeats: no heartbeat row, never stale.
+  const std::int64_t never = SqliteStorage(db).create_new_trial(s);
   const std::int64_t finished = storage.create_new_trial(s);
   for (std::int64_t t : {beating, silent, finished}) storage.record_heartbeat(t);
   storage.set_trial_state_values(finished, TrialState::Complete, {1.0});
@@ -274,6 +282,99 @@ TEST_F(SqliteStorageTest, HeartbeatsMarkStaleRunningTrials) {
   EXPECT_TRUE(patient.failed_trial_callback());
   EXPECT_TRUE(SqliteStorage(db).get_stale_trial_ids(s).empty()) << "heartbeats off";
   EXPECT_FALSE(called);
+}
+
+TEST_F(SqliteStorageTest, FirstHeartbeatIsWrittenWithTheTrial) {
+  SqliteStorage storage(db, SqliteStorageOptions().heartbeat_interval(std::chrono::milliseconds(60000)));
+  const std::int64_t s = storage.create_new_study({StudyDirection::Minimize}, "hb");
+  const std::int64_t created = storage.create_new_trial(s);
+  FrozenTrial waiting;
+  waiting.state = TrialState::Waiting;
+  const std::int64_t queued = storage.create_new_trial(s, &waiting);
+  auto heartbeats_of = [&](std::int64_t trial_id) {
+    return scalar(db, "SELECT count(*) FROM trial_heartbeats WHERE trial_id = " + std::to_string(trial_id));
+  };
+  EXPECT_EQ(heartbeats_of(created), "1") << "no record_heartbeat yet: the creating transaction wrote it";
+  EXPECT_EQ(heartbeats_of(queued), "0") << "a WAITING trial has no worker to beat for it";
+  ASSERT_TRUE(storage.set_trial_state_values(queued, TrialState::Running));
+  EXPECT_EQ(heartbeats_of(queued), "1") << "claiming it beats once, in the same transaction";
+  EXPECT_EQ(heartbeats_of(SqliteStorage(db).create_new_trial(s)), "0") << "heartbeats off";
+}
+
+// A worker killed inside ask(), before its heartbeat thread started: its trial goes
+// stale, and the next worker fails it and runs its retry.
+TEST_F(SqliteStorageTest, TrialOfAWorkerKilledInAskIsFailedAndRetried) {
+  using std::chrono::milliseconds;
+  const auto options = SqliteStorageOptions()
+                           .heartbeat_interval(milliseconds(50))
+                           .failed_trial_callback(RetryFailedTrialCallback());
+  const StudyOptions study_options =
+      StudyOptions().study_name("killed").sampler(std::make_shared<RandomSampler>(1));
+  {
+    Study dead = create_study(std::make_shared<SqliteStorage>(db, options), study_options);
+    Trial asked = dead.ask();
+    asked.suggest_float("x", 0, 1);
+  }
+  std::this_thread::sleep_for(milliseconds(150));  // > grace period, default 2 × 50 ms
+  Study next = load_study(std::make_shared<SqliteStorage>(db, options), "killed", study_options);
+  next.optimize([](Trial& t) { return t.suggest_float("x", 0, 1); }, OptimizeOptions().n_trials(1));
+  const std::vector<FrozenTrial> trials = next.trials();
+  ASSERT_EQ(trials.size(), 2u);
+  EXPECT_EQ(trials[0].state, TrialState::Fail);
+  EXPECT_EQ(trials[1].state, TrialState::Complete);
+  EXPECT_EQ(trials[1].system_attrs.at("failed_trial"), 0);
+  EXPECT_EQ(trials[1].params.at("x"), trials[0].params.at("x")) << "the retry runs the same params";
+}
+
+// A WAL database that this user cannot write, opened while no writer is connected, is
+// read without locks (immutable). Once a writer appears, its reads refuse instead of
+// reading pages that a checkpoint may be rewriting under them.
+TEST_F(SqliteStorageTest, LockFreeReadOnlyOpenRefusesOnceAWriterAppears) {
+  std::int64_t s = 0;
+  {
+    SqliteStorage setup(db);
+    s = setup.create_new_study({StudyDirection::Minimize}, "ro");
+    setup.set_trial_state_values(setup.create_new_trial(s), TrialState::Complete, {1.0});
+  }
+  ASSERT_FALSE(std::filesystem::exists(db + "-wal")) << "the last connection removes it";
+  ASSERT_EQ(::chmod(db.c_str(), 0444), 0);
+  int to_parent[2];
+  int to_child[2];
+  ASSERT_EQ(::pipe(to_parent), 0);
+  ASSERT_EQ(::pipe(to_child), 0);
+  const pid_t child = ::fork();
+  ASSERT_NE(child, -1);
+  if (child == 0) {
+    ::close(to_parent[0]);
+    ::close(to_child[1]);
+    // Root may write whatever the mode, so the reader becomes user nobody.
+    if (::geteuid() == 0 && (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0)) _exit(10);
+    char ack = 0;
+    try {
+      SqliteStorage reader(db);
+      if (reader.get_all_trials(s).size() != 1) _exit(11);
+      if (::write(to_parent[1], "r", 1) != 1 || ::read(to_child[0], &ack, 1) != 1) _exit(12);
+      reader.get_all_trials(s);
+      _exit(13);  // read while a writer is connected
+    } catch (const StorageError& e) {
+      _exit(std::string(e.what()).find("a writer has opened it") != std::string::npos ? 0 : 14);
+    } catch (...) {
+      _exit(15);
+    }
+  }
+  ::close(to_parent[1]);
+  ::close(to_child[0]);
+  char ack = 0;
+  ASSERT_EQ(::read(to_parent[0], &ack, 1), 1) << "the reader died before its first read";
+  ASSERT_EQ(::chmod(db.c_str(), 0644), 0);
+  SqliteStorage writer(db);
+  writer.create_new_trial(s);
+  ASSERT_EQ(::write(to_child[1], "w", 1), 1);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "10: cannot become nobody, 11: first read, 12: pipe, 13: read while a "
+                                       "writer is connected, 14: wrong message, 15: other error";
 }
 
 }  // namespace

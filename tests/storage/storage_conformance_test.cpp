@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "hpo/error.hpp"
+#include "hpo/retry_failed_trial_callback.hpp"
 #include "hpo/storage/in_memory_storage.hpp"
 #include "hpo/storage/postgres_storage.hpp"
 #include "hpo/storage/sqlite_storage.hpp"
@@ -331,6 +332,64 @@ TEST_P(StorageConformance, GetAllTrialsFiltersByStateInNumberOrder) {
   // A running trial finished later shows up finished (a cache must not keep it RUNNING).
   storage->set_trial_state_values(all[1].trial_id, TrialState::Complete, {0.5});
   EXPECT_EQ(storage->get_all_trials(s)[1].state, TrialState::Complete);
+}
+
+TEST_P(StorageConformance, SharedReadsHandOutFinishedTrialsWithoutCopies) {
+  const std::int64_t s = study();
+  const std::int64_t done = storage->create_new_trial(s);
+  storage->set_trial_intermediate_value(done, 0, 2.0);
+  storage->set_trial_state_values(done, TrialState::Complete, {2.0});
+  const std::int64_t running = storage->create_new_trial(s);
+
+  const std::vector<SharedTrial> first = storage->get_all_trials_shared(s);
+  const std::vector<SharedTrial> second = storage->get_all_trials_shared(s);
+  ASSERT_EQ(first.size(), 2u);
+  ASSERT_EQ(second.size(), 2u);
+  EXPECT_EQ(first[0].get(), second[0].get()) << "one copy of a finished trial, shared by every reader";
+  EXPECT_EQ(first[0]->intermediate_values.at(0), 2.0);
+  EXPECT_EQ(first[1]->trial_id, running);
+  EXPECT_NE(first[1].get(), second[1].get()) << "an unfinished trial may change, so each read is its own";
+
+  // A held trial is a snapshot: later writes and even deleting the study leave it alone.
+  storage->set_trial_user_attr(running, "k", "v");
+  EXPECT_TRUE(first[1]->user_attrs.empty());
+  EXPECT_EQ(storage->get_all_trials_shared(s, std::vector<TrialState>{TrialState::Running})[0]->user_attrs.at("k"),
+            "v");
+  EXPECT_TRUE(storage->get_all_trials_shared(s, std::vector<TrialState>{TrialState::Waiting}).empty());
+  storage->delete_study(s);
+  EXPECT_EQ(first[0]->values, std::vector<double>{2.0});
+  EXPECT_THROW(storage->get_all_trials_shared(s), NotFoundError);
+}
+
+TEST_P(StorageConformance, FailingAStaleTrialAndEnqueueingItsRetryIsOneStep) {
+  const std::int64_t s = study();
+  const std::int64_t stale = storage->create_new_trial(s);
+  storage->set_trial_param(stale, "x", 0.25, FloatDistribution(0, 1));
+  const RetryFailedTrialCallback retry;
+  const Storage::RetryOf retry_of = [&](const FrozenTrial& failed) { return retry.retry_of(failed); };
+
+  // A worker that dies after failing the trial and before enqueueing its retry.
+  const Storage::RetryOf dies = [](const FrozenTrial&) -> std::optional<FrozenTrial> {
+    throw std::runtime_error("killed");
+  };
+  EXPECT_THROW(storage->fail_stale_trial(stale, dies), std::runtime_error);
+  EXPECT_EQ(storage->get_trial(stale).state, TrialState::Running) << "nothing happened, so the next worker retries";
+  EXPECT_EQ(storage->get_n_trials(s), 1);
+
+  const std::optional<FrozenTrial> failed = storage->fail_stale_trial(stale, retry_of);
+  ASSERT_TRUE(failed);
+  EXPECT_EQ(failed->state, TrialState::Fail);
+  EXPECT_TRUE(failed->datetime_complete);
+  EXPECT_EQ(storage->get_trial(stale).state, TrialState::Fail);
+  const std::vector<FrozenTrial> waiting = storage->get_all_trials(s, std::vector<TrialState>{TrialState::Waiting});
+  ASSERT_EQ(waiting.size(), 1u);
+  EXPECT_EQ(waiting[0].system_attrs.at("failed_trial"), 0);
+  EXPECT_EQ(waiting[0].params.at("x"), 0.25);
+
+  EXPECT_FALSE(storage->fail_stale_trial(stale, retry_of)) << "failed already: no second retry";
+  EXPECT_FALSE(storage->fail_stale_trial(waiting[0].trial_id, retry_of)) << "only RUNNING trials go stale";
+  EXPECT_EQ(storage->get_n_trials(s), 2);
+  EXPECT_THROW(storage->fail_stale_trial(987654, retry_of), NotFoundError);
 }
 
 TEST_P(StorageConformance, BestTrialHonoursDirectionAndInfinities) {

@@ -11,7 +11,7 @@ namespace hpo::hypergrad {
 
 using TensorList = std::vector<torch::Tensor>;
 
-// What a hyper-step cost, in the units of the cost table in DESIGN.md. A backward pass is
+// What a hyper-step cost, in the units of the README's table of methods. A backward pass is
 // one reverse sweep (building g, one Hessian-vector product, the validation gradient...).
 struct Counters {
   int64_t hessian_vector_products = 0;

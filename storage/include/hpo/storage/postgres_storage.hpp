@@ -84,7 +84,7 @@ class PostgresStorage : public Storage {
   void set_trial_system_attr(std::int64_t trial_id, const std::string& key,
                              const Json& value) override;
   FrozenTrial get_trial(std::int64_t trial_id) override;
-  std::vector<FrozenTrial> get_all_trials(
+  std::vector<SharedTrial> get_all_trials_shared(
       std::int64_t study_id,
       const std::optional<std::vector<TrialState>>& states = std::nullopt) override;
   int get_n_trials(std::int64_t study_id,
@@ -93,6 +93,7 @@ class PostgresStorage : public Storage {
   std::optional<std::chrono::milliseconds> heartbeat_interval() const override;
   void record_heartbeat(std::int64_t trial_id) override;
   std::vector<std::int64_t> get_stale_trial_ids(std::int64_t study_id) override;
+  std::optional<FrozenTrial> fail_stale_trial(std::int64_t trial_id, const RetryOf& retry_of) override;
   FailedTrialCallback failed_trial_callback() const override;
 
  private:
