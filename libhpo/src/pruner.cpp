@@ -61,7 +61,7 @@ bool PercentilePruner::prune(const Study& study, const FrozenTrial& trial) {
   if (!is_first_in_interval(*step, trial.intermediate_values, options_.n_warmup_steps(),
                             options_.interval_steps()))
     return false;
-  auto completed = study.trials(std::vector<TrialState>{TrialState::Complete});
+  const auto completed = study.trials_shared(std::vector<TrialState>{TrialState::Complete});
   if (completed.empty() || static_cast<int>(completed.size()) < options_.n_startup_trials()) return false;
 
   bool maximize = study.direction() == StudyDirection::Maximize;
@@ -73,9 +73,9 @@ bool PercentilePruner::prune(const Study& study, const FrozenTrial& trial) {
   if (std::isnan(best)) return true;  // only NaN reported: the trial has diverged
 
   std::vector<double> others;
-  for (const auto& t : completed) {
-    auto it = t.intermediate_values.find(*step);
-    if (it != t.intermediate_values.end()) others.push_back(it->second);
+  for (const SharedTrial& t : completed) {
+    auto it = t->intermediate_values.find(*step);
+    if (it != t->intermediate_values.end()) others.push_back(it->second);
   }
   if (static_cast<int>(others.size()) < options_.n_min_trials()) return false;
   double p = nan_percentile(others, maximize ? 100.0 - percentile_ : percentile_);

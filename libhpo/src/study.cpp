@@ -104,6 +104,10 @@ std::vector<FrozenTrial> Study::trials(const std::optional<std::vector<TrialStat
   return storage_->get_all_trials(study_id_, states);
 }
 
+std::vector<SharedTrial> Study::trials_shared(const std::optional<std::vector<TrialState>>& states) const {
+  return storage_->get_all_trials_shared(study_id_, states);
+}
+
 AttrMap Study::user_attrs() const { return storage_->get_study_user_attrs(study_id_); }
 AttrMap Study::system_attrs() const { return storage_->get_study_system_attrs(study_id_); }
 void Study::set_user_attr(const std::string& key, const Json& value) {

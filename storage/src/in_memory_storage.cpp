@@ -1,18 +1,8 @@
 #include "hpo/storage/in_memory_storage.hpp"
 
-#include <algorithm>
-#include <cmath>
-
 #include "hpo/error.hpp"
 
 namespace hpo {
-namespace {
-
-bool state_selected(TrialState s, const std::optional<std::vector<TrialState>>& states) {
-  return !states || std::find(states->begin(), states->end(), s) != states->end();
-}
-
-}  // namespace
 
 InMemoryStorage::StudyRecord& InMemoryStorage::study_locked(std::int64_t study_id) {
   auto it = studies_.find(study_id);
@@ -23,7 +13,7 @@ InMemoryStorage::StudyRecord& InMemoryStorage::study_locked(std::int64_t study_i
 FrozenTrial& InMemoryStorage::trial_locked(std::int64_t trial_id) {
   auto it = trials_.find(trial_id);
   if (it == trials_.end()) throw NotFoundError("no trial with id " + std::to_string(trial_id));
-  return it->second;
+  return *it->second;
 }
 
 FrozenTrial& InMemoryStorage::running_trial_locked(std::int64_t trial_id) {
@@ -118,7 +108,7 @@ std::int64_t InMemoryStorage::create_new_trial(std::int64_t study_id, const Froz
   for (const auto& [name, d] : trial.distributions) study.param_distributions.emplace(name, d);
   study.trial_ids.push_back(trial.trial_id);
   trial_study_[trial.trial_id] = study_id;
-  trials_.emplace(trial.trial_id, std::move(trial));
+  trials_.emplace(trial.trial_id, std::make_shared<FrozenTrial>(std::move(trial)));
   return trials_.rbegin()->first;
 }
 
@@ -176,13 +166,16 @@ FrozenTrial InMemoryStorage::get_trial(std::int64_t trial_id) {
   return trial_locked(trial_id);
 }
 
-std::vector<FrozenTrial> InMemoryStorage::get_all_trials(std::int64_t study_id,
-                                                         const std::optional<std::vector<TrialState>>& states) {
+std::vector<SharedTrial> InMemoryStorage::get_all_trials_shared(
+    std::int64_t study_id, const std::optional<std::vector<TrialState>>& states) {
   std::lock_guard<std::mutex> lock(mutex_);
-  std::vector<FrozenTrial> out;
+  std::vector<SharedTrial> out;
   for (std::int64_t id : study_locked(study_id).trial_ids) {
-    const FrozenTrial& t = trials_.at(id);
-    if (state_selected(t.state, states)) out.push_back(t);
+    const std::shared_ptr<FrozenTrial>& t = trials_.at(id);
+    if (!state_selected(t->state, states)) continue;
+    // A finished trial never changes again, so readers may share it; an unfinished one
+    // is copied, since the next write changes it in place.
+    out.push_back(is_finished(t->state) ? SharedTrial(t) : std::make_shared<const FrozenTrial>(*t));
   }
   return out;
 }

@@ -1,7 +1,6 @@
 #include "hpo/storage/postgres_storage.hpp"
 
 #include <algorithm>
-#include <limits>
 #include <map>
 #include <mutex>
 #include <type_traits>
@@ -14,6 +13,7 @@
 #include "sqlite_datetime.hpp"        // SQLAlchemy's datetime text, shared by both databases
 #include "sqlite_float_encoding.hpp"  // Optuna's (value, type) encoding, shared by both databases
 #include "sqlite_retry.hpp"           // Backoff
+#include "trial_cache.hpp"
 
 namespace hpo {
 namespace {
@@ -63,7 +63,6 @@ std::string trial_query(const std::string& rows_where, const std::string& detail
 
 struct ReadTrials {
   std::vector<FrozenTrial> trials;  // ordered by trial_id
-  std::vector<bool> detailed;       // per trial: were its details read?
   std::vector<std::int64_t> study_ids;
 };
 
@@ -108,7 +107,6 @@ ReadTrials parse_trials(const pg::Result& result, DistributionCache& distributio
     sorted.trials.push_back(std::move(read.trials[i]));
     sorted.study_ids.push_back(read.study_ids[i]);
   }
-  sorted.detailed.assign(sorted.trials.size(), false);
   for (int i = 0; i < result.rows(); ++i) {
     const std::int64_t kind = result.int64(i, 0);
     if (kind == 0) continue;
@@ -140,10 +138,6 @@ ReadTrials parse_trials(const pg::Result& result, DistributionCache& distributio
   return sorted;
 }
 
-bool in_states(const FrozenTrial& t, const std::optional<std::vector<TrialState>>& states) {
-  return !states || std::find(states->begin(), states->end(), t.state) != states->end();
-}
-
 const char* const kFinished = "state IN ('COMPLETE', 'PRUNED', 'FAIL')";
 
 }  // namespace
@@ -160,15 +154,7 @@ class PostgresStorage::Impl {
   OptunaSchema schema = OptunaSchema::v3_2_0_a;
   std::mutex mutex;  // one connection, one transaction at a time
 
-  // Finished trials never change, so each is read once (per study; trial_id order).
-  struct StudyCache {
-    std::map<std::int64_t, FrozenTrial> finished;
-    // Every trial of the study with trial_id <= watermark is in `finished`.
-    std::int64_t watermark = 0;
-    std::map<std::string, Distribution> param_distributions;
-  };
-  std::map<std::int64_t, StudyCache> studies;
-  std::unordered_map<std::int64_t, std::int64_t> finished_trial_study;
+  TrialCache cache;
   std::unordered_map<std::int64_t, std::int64_t> trial_study;  // trials this storage wrote to
   DistributionCache distribution;
 
@@ -289,12 +275,10 @@ class PostgresStorage::Impl {
   }
 
   // Optuna checks a parameter's distribution against the one the name has anywhere in the
-  // study; compatibility is an equivalence, so one known distribution per name suffices.
+  // study; the cache answers after the first lookup.
   void check_param_distribution(std::int64_t study_id, const std::string& name, const Distribution& d) {
-    auto& known = studies[study_id].param_distributions;
-    auto it = known.find(name);
-    if (it != known.end()) {
-      check_distribution_compatibility(name, it->second, d);
+    if (const Distribution* known = cache.distribution(study_id, name)) {
+      check_distribution_compatibility(name, *known, d);
       return;
     }
     const pg::Result r = connection.exec(
@@ -302,10 +286,6 @@ class PostgresStorage::Impl {
         "WHERE t.study_id = $1 AND p.param_name = $2 LIMIT 1",
         {param(study_id), param(name)});
     if (r.rows() > 0) check_distribution_compatibility(name, distribution(r.text(0, 0)), d);
-  }
-
-  void remember_distribution(std::int64_t study_id, const std::string& name, const Distribution& d) {
-    studies[study_id].param_distributions.insert_or_assign(name, d);
   }
 
   // Each write below is one statement over the rows of `t`, a CTE of the one trial $1:
@@ -411,14 +391,13 @@ class PostgresStorage::Impl {
     });
   }
 
-  // Brings the study's cache up to date and returns its unfinished trials in `states`.
-  // One statement reads the rows above the watermark and the details of those that are
-  // finished but not cached, or unfinished and asked for.
-  std::vector<FrozenTrial> refresh(std::int64_t study_id, const std::optional<std::vector<TrialState>>& states) {
-    StudyCache& cache = studies[study_id];
+  // Brings the study's cache up to date and returns its trials in `states`. One
+  // statement reads the rows above the watermark and the details of those that the cache
+  // needs: finished but not cached, or unfinished and asked for (TrialCache::needs_details).
+  std::vector<SharedTrial> refresh(std::int64_t study_id, const std::optional<std::vector<TrialState>>& states) {
     std::string cached_above = "{";
-    for (auto it = cache.finished.upper_bound(cache.watermark); it != cache.finished.end(); ++it) {
-      cached_above += (cached_above.size() > 1 ? "," : "") + std::to_string(it->first);
+    for (std::int64_t trial_id : cache.cached_above_watermark(study_id)) {
+      cached_above += (cached_above.size() > 1 ? "," : "") + std::to_string(trial_id);
     }
     cached_above += "}";
     const std::string sql =
@@ -428,60 +407,16 @@ class PostgresStorage::Impl {
                         "ELSE $4::text[] IS NULL OR state::text = ANY($4::text[]) END") +
         " UNION ALL SELECT 9, study_id, NULL, NULL, NULL, NULL, NULL, NULL FROM studies WHERE study_id = $1";
     const pg::Result result = run(Access::Statement, [&] {
-      return connection.exec(sql, {param(study_id), param(cache.watermark), param(cached_above),
+      return connection.exec(sql, {param(study_id), param(cache.watermark(study_id)), param(cached_above),
                                    state_list(states)});
     });
     bool study_exists = false;
     for (int i = 0; i < result.rows() && !study_exists; ++i) study_exists = result.int64(i, 0) == 9;
     if (!study_exists) {
-      forget_study(study_id);
+      cache.forget_study(study_id);
       throw NotFoundError("no study with id " + std::to_string(study_id));
     }
-    ReadTrials read = parse_trials(result, distribution);
-    std::vector<FrozenTrial> unfinished;
-    std::int64_t first_unfinished = std::numeric_limits<std::int64_t>::max();
-    for (std::size_t i = 0; i < read.trials.size(); ++i) {
-      FrozenTrial& trial = read.trials[i];
-      const bool finished = is_finished(trial.state);
-      if (!finished) first_unfinished = std::min(first_unfinished, trial.trial_id);
-      if (finished ? cache.finished.count(trial.trial_id) > 0 : !in_states(trial, states)) continue;
-      for (const auto& [name, d] : trial.distributions) cache.param_distributions.insert_or_assign(name, d);
-      if (finished) {
-        finished_trial_study[trial.trial_id] = study_id;
-        cache.finished.emplace(trial.trial_id, std::move(trial));
-      } else {
-        unfinished.push_back(std::move(trial));
-      }
-    }
-    for (auto it = cache.finished.upper_bound(cache.watermark);
-         it != cache.finished.end() && it->first < first_unfinished; ++it) {
-      cache.watermark = it->first;
-    }
-    return unfinished;
-  }
-
-  // Calls `visit` in number order with every trial of the study in `states`.
-  template <class Visit>
-  void for_each_trial(std::int64_t study_id, const std::optional<std::vector<TrialState>>& states, Visit&& visit) {
-    std::vector<FrozenTrial> unfinished = refresh(study_id, states);
-    auto pending = unfinished.begin();
-    auto visit_pending_before = [&](std::int64_t trial_id) {
-      for (; pending != unfinished.end() && pending->trial_id < trial_id; ++pending) visit(*pending);
-    };
-    if (!states || std::any_of(states->begin(), states->end(), is_finished)) {
-      for (const auto& [trial_id, trial] : studies[study_id].finished) {
-        visit_pending_before(trial_id);
-        if (in_states(trial, states)) visit(trial);
-      }
-    }
-    visit_pending_before(std::numeric_limits<std::int64_t>::max());
-  }
-
-  void forget_study(std::int64_t study_id) {
-    auto it = studies.find(study_id);
-    if (it == studies.end()) return;
-    for (const auto& entry : it->second.finished) finished_trial_study.erase(entry.first);
-    studies.erase(it);
+    return cache.absorb(study_id, std::move(parse_trials(result, distribution).trials), states);
   }
 };
 
@@ -547,7 +482,7 @@ void PostgresStorage::delete_study(std::int64_t study_id) {
         }
       },
       [&] { return s.connection.exec("SELECT 1 FROM studies WHERE study_id = $1", {param(study_id)}).rows() == 0; });
-  s.forget_study(study_id);
+  s.cache.forget_study(study_id);
 }
 
 void PostgresStorage::set_study_user_attr(std::int64_t study_id, const std::string& key, const Json& value) {
@@ -699,7 +634,7 @@ std::int64_t PostgresStorage::create_new_trial(std::int64_t study_id, const Froz
       });
   s.trial_study[trial_id] = study_id;
   if (template_trial) {
-    for (const auto& [name, d] : template_trial->distributions) s.remember_distribution(study_id, name, d);
+    for (const auto& [name, d] : template_trial->distributions) s.cache.remember_distribution(study_id, name, d);
   }
   return trial_id;
 }
@@ -719,7 +654,7 @@ void PostgresStorage::set_trial_param(std::int64_t trial_id, const std::string& 
     }
     return study;
   });
-  s.remember_distribution(study_id, param_name, distribution);
+  s.cache.remember_distribution(study_id, param_name, distribution);
 }
 
 std::int64_t PostgresStorage::get_trial_id_from_study_id_trial_number(std::int64_t study_id, int trial_number) {
@@ -816,27 +751,21 @@ void PostgresStorage::set_trial_system_attr(std::int64_t trial_id, const std::st
 FrozenTrial PostgresStorage::get_trial(std::int64_t trial_id) {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   Impl& s = *impl_;
-  auto cached = s.finished_trial_study.find(trial_id);
-  if (cached != s.finished_trial_study.end()) return s.studies[cached->second].finished.at(trial_id);
+  if (const SharedTrial cached = s.cache.find(trial_id)) return *cached;
   const pg::Result result = s.run(Access::Statement, [&] {
     return s.connection.exec(trial_query("trial_id = $1", "TRUE"), {param(trial_id)});
   });
   ReadTrials read = parse_trials(result, s.distribution);
   if (read.trials.empty()) throw NotFoundError("no trial with id " + std::to_string(trial_id));
   FrozenTrial& trial = read.trials.front();
-  if (is_finished(trial.state)) {
-    s.finished_trial_study[trial_id] = read.study_ids.front();
-    s.studies[read.study_ids.front()].finished.emplace(trial_id, trial);
-  }
+  if (is_finished(trial.state)) s.cache.insert(read.study_ids.front(), trial);
   return std::move(trial);
 }
 
-std::vector<FrozenTrial> PostgresStorage::get_all_trials(std::int64_t study_id,
-                                                         const std::optional<std::vector<TrialState>>& states) {
+std::vector<SharedTrial> PostgresStorage::get_all_trials_shared(std::int64_t study_id,
+                                                               const std::optional<std::vector<TrialState>>& states) {
   std::lock_guard<std::mutex> lock(impl_->mutex);
-  std::vector<FrozenTrial> trials;
-  impl_->for_each_trial(study_id, states, [&](const FrozenTrial& trial) { trials.push_back(trial); });
-  return trials;
+  return impl_->refresh(study_id, states);
 }
 
 int PostgresStorage::get_n_trials(std::int64_t study_id, const std::optional<std::vector<TrialState>>& states) {

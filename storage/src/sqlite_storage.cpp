@@ -6,7 +6,6 @@
 #include <map>
 #include <mutex>
 #include <type_traits>
-#include <unordered_map>
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Transaction.h>
@@ -19,6 +18,7 @@
 #include "sqlite_schema.hpp"
 #include "sqlite_statement_cache.hpp"
 #include "sqlite_trial_reader.hpp"
+#include "trial_cache.hpp"
 
 namespace hpo {
 namespace {
@@ -119,14 +119,7 @@ class SqliteStorage::Impl {
   std::optional<std::string> read_only_reason;  // set when opened read-only
   std::mutex mutex;  // one connection, one transaction at a time
 
-  struct StudyCache {
-    std::map<std::int64_t, FrozenTrial> finished;  // by trial_id, hence by number
-    // Every trial of the study with trial_id <= watermark is in `finished`.
-    std::int64_t watermark = 0;
-    std::map<std::string, Distribution> param_distributions;
-  };
-  std::map<std::int64_t, StudyCache> studies;
-  std::unordered_map<std::int64_t, std::int64_t> finished_trial_study;  // cached trial → study
+  TrialCache cache;
 
   SQLite::Database db;
   sqlite::StatementCache statements;
@@ -210,14 +203,11 @@ class SqliteStorage::Impl {
   }
 
   // Optuna checks a parameter's distribution against the one the name has anywhere in
-  // the study. Compatibility is an equivalence (same kind, log flag, choices), so one
-  // known distribution per name suffices: the cache answers after the first lookup.
+  // the study; the cache answers after the first lookup.
   void check_param_distribution(std::int64_t study_id, const std::string& name,
                                 const Distribution& distribution) {
-    auto& known = studies[study_id].param_distributions;
-    auto it = known.find(name);
-    if (it != known.end()) {
-      check_distribution_compatibility(name, it->second, distribution);
+    if (const Distribution* known = cache.distribution(study_id, name)) {
+      check_distribution_compatibility(name, *known, distribution);
       return;
     }
     SQLite::Statement& q = statements(
@@ -229,11 +219,6 @@ class SqliteStorage::Impl {
       check_distribution_compatibility(name, distribution_from_json(q.getColumn(0).getString()),
                                        distribution);
     }
-  }
-
-  void remember_distribution(std::int64_t study_id, const std::string& name,
-                             const Distribution& distribution) {
-    studies[study_id].param_distributions.insert_or_assign(name, distribution);
   }
 
   void write_param(std::int64_t trial_id, const std::string& name, double internal_value,
@@ -313,91 +298,32 @@ class SqliteStorage::Impl {
     });
   }
 
-  // Brings the study's cache up to date and returns its unfinished trials that are in
-  // `states` (all when unset). Reads the `trials` rows above the watermark, then the
-  // details of the trials that are finished but not cached yet or unfinished and asked
-  // for, in runs of adjacent trials (typically: the trials other workers are running,
-  // and those created since the last call). So asking for the WAITING trials reads no
-  // details of the RUNNING ones, however many crashed workers left behind.
-  std::vector<FrozenTrial> refresh(std::int64_t study_id,
+  // Brings the study's cache up to date and returns its trials in `states` (all when
+  // unset). Reads the `trials` rows above the watermark, then the details of those the
+  // cache needs, in runs of adjacent trials (typically: the trials other workers are
+  // running, and those created since the last call). So asking for the WAITING trials
+  // reads no details of the RUNNING ones, however many crashed workers left behind.
+  std::vector<SharedTrial> refresh(std::int64_t study_id,
                                    const std::optional<std::vector<TrialState>>& states) {
-    const auto [entry, created] = studies.try_emplace(study_id);
-    StudyCache& cache = entry->second;
-    std::int64_t first_unfinished = std::numeric_limits<std::int64_t>::max();
-    std::vector<FrozenTrial> fresh = read([&] {
+    std::vector<FrozenTrial> rows = read([&] {
       try {
         require_study(study_id);
       } catch (const NotFoundError&) {
-        if (created) studies.erase(entry);  // no cache for a study that does not exist
+        cache.forget_study(study_id);  // deleted by another process
         throw;
       }
-      std::vector<FrozenTrial> rows = reader.read_rows(study_id, cache.watermark);
-      std::vector<FrozenTrial> wanted;
+      std::vector<FrozenTrial> read_rows = reader.read_rows(study_id, cache.watermark(study_id));
       std::size_t run_begin = 0;
-      for (FrozenTrial& row : rows) {
-        const bool finished = is_finished(row.state);
-        if (!finished) first_unfinished = std::min(first_unfinished, row.trial_id);
-        if (finished ? cache.finished.count(row.trial_id) == 0 : in_states(row, states)) {
-          wanted.push_back(std::move(row));
-        } else {
-          reader.read_details(wanted, run_begin, wanted.size());
-          run_begin = wanted.size();
+      for (std::size_t i = 0; i < read_rows.size(); ++i) {
+        if (!cache.needs_details(study_id, read_rows[i], states)) {
+          reader.read_details(read_rows, run_begin, i);
+          run_begin = i + 1;
         }
       }
-      reader.read_details(wanted, run_begin, wanted.size());
-      return wanted;
+      reader.read_details(read_rows, run_begin, read_rows.size());
+      return read_rows;
     });
-
-    std::vector<FrozenTrial> unfinished;
-    for (FrozenTrial& trial : fresh) {
-      for (const auto& [name, distribution] : trial.distributions) {
-        cache.param_distributions.insert_or_assign(name, distribution);
-      }
-      if (is_finished(trial.state)) {
-        finished_trial_study[trial.trial_id] = study_id;
-        cache.finished.emplace(trial.trial_id, std::move(trial));
-      } else {
-        unfinished.push_back(std::move(trial));
-      }
-    }
-    // Every trial below the first unfinished one is final and cached.
-    for (auto it = cache.finished.upper_bound(cache.watermark);
-         it != cache.finished.end() && it->first < first_unfinished; ++it) {
-      cache.watermark = it->first;
-    }
-    return unfinished;
-  }
-
-  static bool in_states(const FrozenTrial& t, const std::optional<std::vector<TrialState>>& states) {
-    return !states || std::find(states->begin(), states->end(), t.state) != states->end();
-  }
-
-  // Calls `visit` in number order with every trial of the study in `states` (all when
-  // unset), after a refresh. Cached trials are passed by reference, not copied, and are
-  // not even walked when only unfinished states are asked for: asking for the WAITING
-  // trials of a study of 10,000 finished ones (every ask does) costs nothing.
-  template <class Visit>
-  void for_each_trial(std::int64_t study_id, const std::optional<std::vector<TrialState>>& states,
-                      Visit&& visit) {
-    std::vector<FrozenTrial> unfinished = refresh(study_id, states);
-    auto pending = unfinished.begin();
-    auto visit_pending_before = [&](std::int64_t trial_id) {
-      for (; pending != unfinished.end() && pending->trial_id < trial_id; ++pending) visit(*pending);
-    };
-    if (!states || std::any_of(states->begin(), states->end(), is_finished)) {
-      for (const auto& [trial_id, trial] : studies[study_id].finished) {
-        visit_pending_before(trial_id);
-        if (in_states(trial, states)) visit(trial);
-      }
-    }
-    visit_pending_before(std::numeric_limits<std::int64_t>::max());
-  }
-
-  void forget_study(std::int64_t study_id) {
-    auto it = studies.find(study_id);
-    if (it == studies.end()) return;
-    for (const auto& entry : it->second.finished) finished_trial_study.erase(entry.first);
-    studies.erase(it);
+    return cache.absorb(study_id, std::move(rows), states);
   }
 };
 
@@ -483,7 +409,7 @@ void SqliteStorage::delete_study(std::int64_t study_id) {
       q.exec();
     }
   });
-  impl_->forget_study(study_id);
+  impl_->cache.forget_study(study_id);
 }
 
 void SqliteStorage::set_study_user_attr(std::int64_t study_id, const std::string& key,
@@ -637,7 +563,7 @@ std::int64_t SqliteStorage::create_new_trial(std::int64_t study_id,
   });
   if (template_trial) {
     for (const auto& [name, distribution] : template_trial->distributions) {
-      s.remember_distribution(study_id, name, distribution);
+      s.cache.remember_distribution(study_id, name, distribution);
     }
   }
   return trial_id;
@@ -654,7 +580,7 @@ void SqliteStorage::set_trial_param(std::int64_t trial_id, const std::string& pa
     s.write_param(trial_id, param_name, internal_value, distribution);
     return trial.study_id;
   });
-  s.remember_distribution(study_id, param_name, distribution);
+  s.cache.remember_distribution(study_id, param_name, distribution);
 }
 
 std::int64_t SqliteStorage::get_trial_id_from_study_id_trial_number(std::int64_t study_id,
@@ -720,10 +646,7 @@ void SqliteStorage::set_trial_system_attr(std::int64_t trial_id, const std::stri
 FrozenTrial SqliteStorage::get_trial(std::int64_t trial_id) {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   Impl& s = *impl_;
-  auto cached = s.finished_trial_study.find(trial_id);
-  if (cached != s.finished_trial_study.end()) {
-    return s.studies[cached->second].finished.at(trial_id);
-  }
+  if (const SharedTrial cached = s.cache.find(trial_id)) return *cached;
   auto [trials, study_id] = s.read([&] {
     auto row = s.reader.read_row(trial_id);
     if (!row) throw NotFoundError("no trial with id " + std::to_string(trial_id));
@@ -732,52 +655,14 @@ FrozenTrial SqliteStorage::get_trial(std::int64_t trial_id) {
     return std::make_pair(std::move(one), row->second);
   });
   FrozenTrial& trial = trials.front();
-  if (is_finished(trial.state)) {
-    s.finished_trial_study[trial_id] = study_id;
-    s.studies[study_id].finished.emplace(trial_id, trial);
-  }
+  if (is_finished(trial.state)) s.cache.insert(study_id, trial);
   return std::move(trial);
 }
 
-std::vector<FrozenTrial> SqliteStorage::get_all_trials(
+std::vector<SharedTrial> SqliteStorage::get_all_trials_shared(
     std::int64_t study_id, const std::optional<std::vector<TrialState>>& states) {
   std::lock_guard<std::mutex> lock(impl_->mutex);
-  std::vector<FrozenTrial> trials;
-  impl_->for_each_trial(study_id, states, [&](const FrozenTrial& trial) { trials.push_back(trial); });
-  return trials;
-}
-
-int SqliteStorage::get_n_trials(std::int64_t study_id,
-                                const std::optional<std::vector<TrialState>>& states) {
-  std::lock_guard<std::mutex> lock(impl_->mutex);
-  int n = 0;
-  impl_->for_each_trial(study_id, states, [&](const FrozenTrial&) { ++n; });
-  return n;
-}
-
-FrozenTrial SqliteStorage::get_best_trial(std::int64_t study_id) {
-  const std::vector<StudyDirection> directions = get_study_directions(study_id);
-  if (directions.size() != 1) {
-    throw Error("the best trial is defined for single-objective studies; study " +
-                std::to_string(study_id) + " has " + std::to_string(directions.size()) +
-                " objectives");
-  }
-  const bool maximize = directions[0] == StudyDirection::Maximize;
-  std::lock_guard<std::mutex> lock(impl_->mutex);
-  const FrozenTrial* best = nullptr;
-  // COMPLETE trials are finished, so they are all in the cache: compare without copying.
-  impl_->refresh(study_id, std::vector<TrialState>{TrialState::Complete});
-  for (const auto& entry : impl_->studies[study_id].finished) {
-    const FrozenTrial& trial = entry.second;
-    if (trial.state != TrialState::Complete || trial.values.size() != 1) continue;
-    const double v = trial.values[0];
-    if (!best || (maximize ? v > best->values[0] : v < best->values[0])) best = &trial;
-  }
-  if (!best) {
-    throw NotFoundError("study " + std::to_string(study_id) +
-                        " has no COMPLETE trial yet, so no best trial");
-  }
-  return *best;
+  return impl_->refresh(study_id, states);
 }
 
 std::optional<std::chrono::milliseconds> SqliteStorage::heartbeat_interval() const {

@@ -21,6 +21,29 @@ Study make_study(std::shared_ptr<Pruner> pruner, StudyDirection direction = Stud
                       StudyOptions().direction(direction).pruner(std::move(pruner)));
 }
 
+// Counts the reads that copy every trial.
+class CopyCountingStorage : public InMemoryStorage {
+ public:
+  std::vector<FrozenTrial> get_all_trials(std::int64_t study_id,
+                                          const std::optional<std::vector<TrialState>>& states) override {
+    ++copying_reads;
+    return InMemoryStorage::get_all_trials(study_id, states);
+  }
+  int copying_reads = 0;
+};
+
+TEST(MedianPruner, ReadsFinishedTrialsWithoutCopyingThem) {
+  auto storage = std::make_shared<CopyCountingStorage>();
+  Study study = create_study(storage, StudyOptions().pruner(std::make_shared<MedianPruner>(
+                                          PercentilePrunerOptions().n_startup_trials(3))));
+  add_completed(study, 3, 1.0);
+  Trial bad = study.ask();
+  bad.report(5.0, 0);
+  storage->copying_reads = 0;
+  EXPECT_TRUE(bad.should_prune());
+  EXPECT_EQ(storage->copying_reads, 0);
+}
+
 TEST(MedianPruner, PrunesWorseThanMedianOnly) {
   Study study = make_study(std::make_shared<MedianPruner>(PercentilePrunerOptions().n_startup_trials(3)));
   add_completed(study, 3, 1.0);

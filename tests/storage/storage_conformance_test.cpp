@@ -333,6 +333,33 @@ TEST_P(StorageConformance, GetAllTrialsFiltersByStateInNumberOrder) {
   EXPECT_EQ(storage->get_all_trials(s)[1].state, TrialState::Complete);
 }
 
+TEST_P(StorageConformance, SharedReadsHandOutFinishedTrialsWithoutCopies) {
+  const std::int64_t s = study();
+  const std::int64_t done = storage->create_new_trial(s);
+  storage->set_trial_intermediate_value(done, 0, 2.0);
+  storage->set_trial_state_values(done, TrialState::Complete, {2.0});
+  const std::int64_t running = storage->create_new_trial(s);
+
+  const std::vector<SharedTrial> first = storage->get_all_trials_shared(s);
+  const std::vector<SharedTrial> second = storage->get_all_trials_shared(s);
+  ASSERT_EQ(first.size(), 2u);
+  ASSERT_EQ(second.size(), 2u);
+  EXPECT_EQ(first[0].get(), second[0].get()) << "one copy of a finished trial, shared by every reader";
+  EXPECT_EQ(first[0]->intermediate_values.at(0), 2.0);
+  EXPECT_EQ(first[1]->trial_id, running);
+  EXPECT_NE(first[1].get(), second[1].get()) << "an unfinished trial may change, so each read is its own";
+
+  // A held trial is a snapshot: later writes and even deleting the study leave it alone.
+  storage->set_trial_user_attr(running, "k", "v");
+  EXPECT_TRUE(first[1]->user_attrs.empty());
+  EXPECT_EQ(storage->get_all_trials_shared(s, std::vector<TrialState>{TrialState::Running})[0]->user_attrs.at("k"),
+            "v");
+  EXPECT_TRUE(storage->get_all_trials_shared(s, std::vector<TrialState>{TrialState::Waiting}).empty());
+  storage->delete_study(s);
+  EXPECT_EQ(first[0]->values, std::vector<double>{2.0});
+  EXPECT_THROW(storage->get_all_trials_shared(s), NotFoundError);
+}
+
 TEST_P(StorageConformance, BestTrialHonoursDirectionAndInfinities) {
   const std::int64_t min = study("min");
   const std::int64_t max = study("max", {StudyDirection::Maximize});

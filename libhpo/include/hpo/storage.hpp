@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,6 +16,14 @@ class Study;
 
 // Called for each trial that the heartbeat check failed (see Storage::heartbeat_interval).
 using FailedTrialCallback = std::function<void(Study&, const FrozenTrial&)>;
+
+// A trial handed out for reading. Finished trials never change, so a storage hands every
+// reader the same copy of each; the pointer stays valid whatever the storage does later.
+using SharedTrial = std::shared_ptr<const FrozenTrial>;
+
+// Whether `state` is one of `states`; every state is when `states` is unset (the filter
+// of get_all_trials).
+bool state_selected(TrialState state, const std::optional<std::vector<TrialState>>& states);
 
 // The only place a study's state lives; Optuna's BaseStorage contract. Every method is
 // one logical update (one transaction for a database) and is safe to call from several
@@ -63,10 +72,15 @@ class Storage {
                                      const Json& value) = 0;
   virtual FrozenTrial get_trial(std::int64_t trial_id) = 0;
   // All trials of the study ordered by number; only those in `states` when given.
-  virtual std::vector<FrozenTrial> get_all_trials(
+  // Finished trials are shared, not copied: samplers and pruners that read the study on
+  // every step should use this rather than get_all_trials.
+  virtual std::vector<SharedTrial> get_all_trials_shared(
       std::int64_t study_id, const std::optional<std::vector<TrialState>>& states = std::nullopt) = 0;
 
   // Derived queries with generic implementations; backends may answer them faster.
+  // The trials of get_all_trials_shared, copied.
+  virtual std::vector<FrozenTrial> get_all_trials(
+      std::int64_t study_id, const std::optional<std::vector<TrialState>>& states = std::nullopt);
   virtual int get_n_trials(std::int64_t study_id,
                            const std::optional<std::vector<TrialState>>& states = std::nullopt);
   // Best COMPLETE trial of a single-objective study; throws hpo::Error when there is none.

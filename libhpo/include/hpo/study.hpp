@@ -106,6 +106,10 @@ class Study {
   // The Pareto front of COMPLETE trials (all objectives).
   std::vector<FrozenTrial> best_trials() const;
   std::vector<FrozenTrial> trials(const std::optional<std::vector<TrialState>>& states = std::nullopt) const;
+  // The same trials without copying the finished ones (Storage::get_all_trials_shared):
+  // for samplers and pruners, which read the study at every step.
+  std::vector<SharedTrial> trials_shared(
+      const std::optional<std::vector<TrialState>>& states = std::nullopt) const;
 
   AttrMap user_attrs() const;
   AttrMap system_attrs() const;

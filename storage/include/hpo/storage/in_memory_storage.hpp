@@ -1,6 +1,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -41,7 +42,7 @@ class InMemoryStorage : public Storage {
   void set_trial_system_attr(std::int64_t trial_id, const std::string& key,
                              const Json& value) override;
   FrozenTrial get_trial(std::int64_t trial_id) override;
-  std::vector<FrozenTrial> get_all_trials(
+  std::vector<SharedTrial> get_all_trials_shared(
       std::int64_t study_id,
       const std::optional<std::vector<TrialState>>& states = std::nullopt) override;
 
@@ -57,7 +58,8 @@ class InMemoryStorage : public Storage {
 
   std::mutex mutex_;
   std::map<std::int64_t, StudyRecord> studies_;
-  std::map<std::int64_t, FrozenTrial> trials_;
+  // Shared so that finished trials are handed to readers without copies.
+  std::map<std::int64_t, std::shared_ptr<FrozenTrial>> trials_;
   std::map<std::int64_t, std::int64_t> trial_study_;
   std::int64_t next_study_id_ = 1;
   std::int64_t next_trial_id_ = 1;

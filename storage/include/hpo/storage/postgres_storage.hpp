@@ -84,7 +84,7 @@ class PostgresStorage : public Storage {
   void set_trial_system_attr(std::int64_t trial_id, const std::string& key,
                              const Json& value) override;
   FrozenTrial get_trial(std::int64_t trial_id) override;
-  std::vector<FrozenTrial> get_all_trials(
+  std::vector<SharedTrial> get_all_trials_shared(
       std::int64_t study_id,
       const std::optional<std::vector<TrialState>>& states = std::nullopt) override;
   int get_n_trials(std::int64_t study_id,

@@ -40,8 +40,9 @@ struct SqliteStorageOptions {
 // file untouched) a file that is not SQLite, a SQLite file without Optuna's tables, and an
 // Optuna database at a schema revision other than v3.0.0.d or v3.2.0.a.
 //
-// Finished trials are immutable, so each instance caches them per study and reads only
-// trials that are new or were unfinished when last read.
+// Finished trials are immutable, so each instance caches them per study, reads only
+// trials that are new or were unfinished when last read, and hands the cached ones out
+// shared (get_all_trials_shared).
 class SqliteStorage : public Storage {
  public:
   explicit SqliteStorage(const std::string& path, const SqliteStorageOptions& options = {});
@@ -82,12 +83,9 @@ class SqliteStorage : public Storage {
   void set_trial_system_attr(std::int64_t trial_id, const std::string& key,
                              const Json& value) override;
   FrozenTrial get_trial(std::int64_t trial_id) override;
-  std::vector<FrozenTrial> get_all_trials(
+  std::vector<SharedTrial> get_all_trials_shared(
       std::int64_t study_id,
       const std::optional<std::vector<TrialState>>& states = std::nullopt) override;
-  int get_n_trials(std::int64_t study_id,
-                   const std::optional<std::vector<TrialState>>& states = std::nullopt) override;
-  FrozenTrial get_best_trial(std::int64_t study_id) override;
 
   std::optional<std::chrono::milliseconds> heartbeat_interval() const override;
   void record_heartbeat(std::int64_t trial_id) override;
