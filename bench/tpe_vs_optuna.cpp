@@ -4,8 +4,9 @@
 // the median and quartiles of the best value after a quarter, half and all of the trials,
 // and a two-sided Mann-Whitney U test on the final best values. Two references: Optuna
 // 3.1 as Debian ships it, and the same with the upstream fix of its truncated-normal log
-// density (the missing −log σ; fixed in Optuna 3.5), i.e. the kernels of Optuna 4.x. Both samplers score their
-// trials with the same C++ functions (the Optuna side asks this program, run as --serve).
+// density (the missing −log σ; fixed in Optuna 3.5), i.e. the kernels of Optuna 4.x; and
+// hpo's random search as the baseline. Both samplers score their trials with the same C++
+// functions (the Optuna side asks this program, run as --serve).
 // Speed: seconds to sample one trial (every parameter of the mixed space) with 100, 1,000
 // and 5,000 finished trials, hpo (in-memory and SQLite storage) vs Optuna (in-memory).
 //
@@ -31,6 +32,7 @@
 #include "hpo/storage/in_memory_storage.hpp"
 #include "hpo/storage/sqlite_storage.hpp"
 #include "hpo/study.hpp"
+#include "closed_form_ridge.hpp"
 
 namespace {
 
@@ -50,6 +52,21 @@ SearchSpace box(const std::string& prefix, int n, double low, double high) {
   SearchSpace space;
   for (int i = 0; i < n; ++i) space.emplace(prefix + std::to_string(i), hpo::FloatDistribution(low, high));
   return space;
+}
+
+// bench/hybrid_search's ridge problems with the weights solved exactly: a global and one
+// per-feature L2 penalty, log floats on `hpo optimize`'s range [1e-5, 1].
+TestFunction ridge(const std::string& name, std::size_t rows, std::size_t features,
+                   const std::vector<double>& relevant_weights, double noise) {
+  const auto problem = std::make_shared<const ClosedFormRidge>(rows, features, relevant_weights, noise, 12345);
+  SearchSpace space{{"l2", hpo::FloatDistribution(1e-5, 1, true)}};
+  const auto feature_name = [](std::size_t j) { return "f" + std::string(j < 10 ? "0" : "") + std::to_string(j); };
+  for (std::size_t j = 0; j < features; ++j) space.emplace(feature_name(j), hpo::FloatDistribution(1e-5, 1, true));
+  return {name, space, [problem, feature_name](const ParamMap& p) {
+            std::vector<double> per_feature(problem->n_features());
+            for (std::size_t j = 0; j < per_feature.size(); ++j) per_feature[j] = num(p, feature_name(j));
+            return problem->validation_loss(num(p, "l2"), per_feature);
+          }};
 }
 
 const std::vector<TestFunction>& functions() {
@@ -118,6 +135,8 @@ const std::vector<TestFunction>& functions() {
                           std::pow(std::log2(num(p, "units")) - 7, 2) / 4 + std::abs(num(p, "batch") - 64) / 32 +
                           cost.at(p.at("optimizer").get<std::string>());
                  }});
+    f.push_back(ridge("ridge-planted", 300, 20, {2.0, -1.5, 1.0, 0.5}, 1.0));
+    f.push_back(ridge("ridge-bounds", 200, 10, {1.0, -1.0, 1.0, -1.0, 1.0}, 0.01));
     return f;
   }();
   return all;
@@ -150,10 +169,8 @@ int serve() {
 
 using Curve = std::vector<double>;  // best value after each trial
 
-Curve hpo_run(const TestFunction& f, std::uint64_t seed, int trials) {
-  hpo::Study study = hpo::create_study(
-      std::make_shared<hpo::InMemoryStorage>(),
-      hpo::StudyOptions().sampler(std::make_shared<hpo::TPESampler>(hpo::TPESamplerOptions().seed(seed))));
+Curve hpo_run(const TestFunction& f, const std::shared_ptr<hpo::Sampler>& sampler, int trials) {
+  hpo::Study study = hpo::create_study(std::make_shared<hpo::InMemoryStorage>(), hpo::StudyOptions().sampler(sampler));
   Curve curve;
   double best = INFINITY;
   for (int i = 0; i < trials; ++i) {
@@ -309,13 +326,18 @@ int main(int argc, char** argv) {
   std::printf("Best value found (median [quartiles]) over %d seeds, TPESampler with default options\n\n", seeds);
   std::string header = "| function | trials | hpo |", rule = "|---|---|---|";
   for (const Reference& r : references) header += " " + r.label + " |", rule += "---|";
+  header += " hpo random search |", rule += "---|";
   std::printf("%s\n%s\n", header.c_str(), rule.c_str());
   std::vector<std::string> verdicts;
   bool worse_than_fixed = false;
   for (const TestFunction* chosen_function : chosen) {
     const TestFunction& f = *chosen_function;
-    std::vector<Curve> ours;
-    for (int s = 0; s < seeds; ++s) ours.push_back(hpo_run(f, static_cast<std::uint64_t>(s), trials));
+    std::vector<Curve> ours, random;
+    for (int s = 0; s < seeds; ++s) {
+      const auto seed = static_cast<std::uint64_t>(s);
+      ours.push_back(hpo_run(f, std::make_shared<hpo::TPESampler>(hpo::TPESamplerOptions().seed(seed)), trials));
+      random.push_back(hpo_run(f, std::make_shared<hpo::RandomSampler>(seed), trials));
+    }
     bool complete = true;
     for (Reference& r : references) complete = complete && r.curves[f.name].size() == ours.size();
     if (!complete) {
@@ -326,6 +348,7 @@ int main(int argc, char** argv) {
     for (int c : checkpoints) {
       std::string row = "| " + f.name + " | " + std::to_string(c) + " | " + summary(at(ours, c)) + " |";
       for (Reference& r : references) row += " " + summary(at(r.curves[f.name], c)) + " |";
+      row += " " + summary(at(random, c)) + " |";
       std::printf("%s\n", row.c_str());
     }
     std::string row = "| " + f.name;

@@ -140,10 +140,10 @@ TEST(TPESampler, ConstantLiarSharesRelativeParamsWithOtherWorkers) {
 
 class CountingStorage : public InMemoryStorage {
  public:
-  std::vector<FrozenTrial> get_all_trials(std::int64_t study_id,
-                                          const std::optional<std::vector<TrialState>>& states) override {
+  std::vector<SharedTrial> get_all_trials_shared(std::int64_t study_id,
+                                                 const std::optional<std::vector<TrialState>>& states) override {
     if (states && std::count(states->begin(), states->end(), TrialState::Complete)) ++reads;
-    return InMemoryStorage::get_all_trials(study_id, states);
+    return InMemoryStorage::get_all_trials_shared(study_id, states);
   }
   std::atomic<int> reads{0};
 };

@@ -5,6 +5,7 @@
 #include <limits>
 #include <map>
 #include <numeric>
+#include <unordered_set>
 
 #include "hpo/error.hpp"
 #include "truncated_normal.hpp"
@@ -59,26 +60,22 @@ std::vector<double> kernel_widths(const std::vector<double>& mus, const Numerica
                                     -1.0 / (static_cast<double>(n_params) + 4)) * range;
     std::fill(sigma.begin(), sigma.end(), s);
   } else {
-    std::vector<double> with_prior = mus;
-    with_prior.push_back(0.5 * (frame.low + frame.high));
-    const std::size_t m = with_prior.size();
-    std::vector<std::size_t> order(m);
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(),
-                     [&](std::size_t a, std::size_t b) { return with_prior[a] < with_prior[b]; });
+    // The centres with the prior's, sorted (ties in index order, as a stable sort leaves them).
+    std::vector<std::pair<double, std::size_t>> sorted(n + 1);
+    for (std::size_t i = 0; i < n; ++i) sorted[i] = {mus[i], i};
+    sorted[n] = {0.5 * (frame.low + frame.high), n};
+    std::sort(sorted.begin(), sorted.end());
+    const std::size_t m = sorted.size();
     std::vector<double> edges(m + 2);  // bounds around the sorted centres
     edges[0] = frame.low - frame.step / 2;
-    for (std::size_t i = 0; i < m; ++i) edges[i + 1] = with_prior[order[i]];
+    for (std::size_t i = 0; i < m; ++i) edges[i + 1] = sorted[i].first;
     edges[m + 1] = frame.high + frame.step / 2;
-    std::vector<double> sorted_sigma(m);
-    for (std::size_t i = 0; i < m; ++i)
-      sorted_sigma[i] = std::max(edges[i + 1] - edges[i], edges[i + 2] - edges[i + 1]);
-    if (!options.consider_endpoints && m >= 2) {
-      sorted_sigma[0] = edges[2] - edges[1];
-      sorted_sigma[m - 1] = edges[m] - edges[m - 1];
+    for (std::size_t i = 0; i < m; ++i) {
+      double width = std::max(edges[i + 1] - edges[i], edges[i + 2] - edges[i + 1]);
+      if (!options.consider_endpoints && m >= 2 && i == 0) width = edges[2] - edges[1];
+      if (!options.consider_endpoints && m >= 2 && i == m - 1) width = edges[m] - edges[m - 1];
+      if (sorted[i].second < n) sigma[sorted[i].second] = width;
     }
-    for (std::size_t i = 0; i < m; ++i)
-      if (order[i] < n) sigma[order[i]] = sorted_sigma[i];
   }
   const double max_sigma = range;
   // The "magic clip": n kernels (prior included) never get narrower than range/(1 + n).
@@ -127,6 +124,20 @@ double untransform(double x, const Distribution& d) {
   if (i.log) x = std::exp(x);
   const double low = static_cast<double>(i.low), step = static_cast<double>(i.step);
   return std::clamp(low + std::round((x - low) / step) * step, low, static_cast<double>(i.high));
+}
+
+// log Σ e^t over n terms. A term more than kNegligible below the largest adds under
+// e^−50 ≈ 2e−22 of it: with fewer than 10⁵ kernels, all of them together stay below half
+// a unit in the last place, so their exponentials are not computed.
+double log_sum_exp(const double* terms, std::size_t n) {
+  constexpr double kNegligible = 50;
+  const double max = *std::max_element(terms, terms + n);
+  if (max == -kInf) return -kInf;
+  const double cutoff = max - kNegligible;
+  double sum = 0;
+  for (std::size_t k = 0; k < n; ++k)
+    if (terms[k] > cutoff) sum += std::exp(terms[k] - max);
+  return max + std::log(sum);
 }
 
 }  // namespace
@@ -184,19 +195,22 @@ void ParzenEstimator::merge_identical_kernels() {
       }
     }
   }
-  std::vector<std::size_t> order(n);
-  std::iota(order.begin(), order.end(), 0);
+  // Rows hashed by their bits (+0.0 makes −0.0 equal to 0.0); the first kernel of each
+  // distinct row represents it.
   const auto row = [&](std::size_t k) { return keys.begin() + static_cast<std::ptrdiff_t>(k * width); };
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return std::lexicographical_compare(row(a), row(a) + static_cast<std::ptrdiff_t>(width), row(b),
-                                        row(b) + static_cast<std::ptrdiff_t>(width));
-  });
+  for (double& key : keys) key += 0.0;
+  const auto hash_row = [&](std::size_t k) {
+    std::size_t h = 0;
+    for (auto it = row(k); it != row(k) + static_cast<std::ptrdiff_t>(width); ++it)
+      h = (h ^ std::hash<double>()(*it)) * 0x100000001B3ULL;
+    return h;
+  };
+  const auto equal_rows = [&](std::size_t a, std::size_t b) {
+    return std::equal(row(a), row(a) + static_cast<std::ptrdiff_t>(width), row(b));
+  };
+  std::unordered_set<std::size_t, decltype(hash_row), decltype(equal_rows)> seen(n, hash_row, equal_rows);
   std::vector<std::size_t> representative(n);  // the first kernel equal to k
-  for (std::size_t i = 0; i < n; ++i) {
-    const bool same = i > 0 && std::equal(row(order[i]), row(order[i]) + static_cast<std::ptrdiff_t>(width),
-                                          row(order[i - 1]));
-    representative[order[i]] = same ? representative[order[i - 1]] : order[i];
-  }
+  for (std::size_t k = 0; k < n; ++k) representative[k] = *seen.insert(k).first;
   std::vector<std::size_t> first, index_of(n);  // the kernels kept, in their order
   std::vector<double> weights;
   for (std::size_t k = 0; k < n; ++k) {
@@ -266,17 +280,21 @@ std::vector<std::vector<double>> ParzenEstimator::sample(const std::function<dou
 
 std::vector<double> ParzenEstimator::log_pdf(const std::vector<std::vector<double>>& points) const {
   const std::size_t n_kernels = weights_.size();
-  // Per point and kernel: log weight + Σ over parameters of the kernel's log density.
+  // terms[i * n_kernels + k]: log weight of kernel k plus the log densities of its
+  // parameters' kernels at point i; the mixture's log density is the row's log-sum-exp.
   std::vector<double> log_weights(n_kernels);
   for (std::size_t k = 0; k < n_kernels; ++k) log_weights[k] = std::log(weights_[k]);
-  std::vector<std::vector<double>> terms(points.size(), log_weights);
+  std::vector<double> terms(points.size() * n_kernels);
+  const auto row = [&](std::size_t i) { return terms.data() + i * n_kernels; };
+  for (std::size_t i = 0; i < points.size(); ++i) std::copy(log_weights.begin(), log_weights.end(), row(i));
   for (std::size_t p = 0; p < space_.size(); ++p) {
     if (const auto* c = std::get_if<CategoricalKernels>(&kernels_[p])) {
       std::vector<double> log_p(c->probabilities.size());
       for (std::size_t j = 0; j < log_p.size(); ++j) log_p[j] = std::log(c->probabilities[j]);
       for (std::size_t i = 0; i < points.size(); ++i) {
         const auto choice = static_cast<std::size_t>(points[i][p]);
-        for (std::size_t k = 0; k < n_kernels; ++k) terms[i][k] += log_p[k * c->n_choices + choice];
+        double* t = row(i);
+        for (std::size_t k = 0; k < n_kernels; ++k) t[k] += log_p[k * c->n_choices + choice];
       }
       continue;
     }
@@ -317,7 +335,8 @@ std::vector<double> ParzenEstimator::log_pdf(const std::vector<std::vector<doubl
           }
           known = mass_at.emplace(x, mass).first;
         }
-        for (std::size_t k = 0; k < n_kernels; ++k) terms[i][k] += known->second[kernel_of[k]];
+        double* t = row(i);
+        for (std::size_t k = 0; k < n_kernels; ++k) t[k] += known->second[kernel_of[k]];
       }
       continue;
     }
@@ -330,27 +349,19 @@ std::vector<double> ParzenEstimator::log_pdf(const std::vector<std::vector<doubl
     }
     for (std::size_t i = 0; i < points.size(); ++i) {
       const double x = log_space ? std::log(points[i][p]) : points[i][p];
+      double* t = row(i);
       if (x < lo || x > hi) {
-        std::fill(terms[i].begin(), terms[i].end(), -kInf);
+        std::fill(t, t + n_kernels, -kInf);
         continue;
       }
       for (std::size_t k = 0; k < n_kernels; ++k) {
         const double z = (x - nk.mu[k]) * inverse_sigma[k];
-        terms[i][k] -= 0.5 * z * z + log_norm[k];
+        t[k] -= 0.5 * z * z + log_norm[k];
       }
     }
   }
   std::vector<double> out(points.size());
-  for (std::size_t i = 0; i < points.size(); ++i) {
-    double max = *std::max_element(terms[i].begin(), terms[i].end());
-    if (max == -kInf) {
-      out[i] = -kInf;
-      continue;
-    }
-    double sum = 0;
-    for (double t : terms[i]) sum += std::exp(t - max);
-    out[i] = max + std::log(sum);
-  }
+  for (std::size_t i = 0; i < points.size(); ++i) out[i] = log_sum_exp(row(i), n_kernels);
   return out;
 }
 

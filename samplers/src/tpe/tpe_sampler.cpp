@@ -57,10 +57,9 @@ class TPESampler::History {
   History(const Study& study, const FrozenTrial& current, const TPESamplerOptions& options) {
     std::vector<TrialState> states{TrialState::Complete, TrialState::Pruned};
     if (options.constant_liar()) states.push_back(TrialState::Running);
-    // Shared snapshots, so that a storage which hands out the ones it holds (finished
-    // trials are immutable) costs no copy here.
-    for (FrozenTrial& t : study.storage()->get_all_trials(study.study_id(), states))
-      if (t.number != current.number) trials.push_back(std::make_shared<const FrozenTrial>(std::move(t)));
+    // The storage's own snapshots of the finished trials (they never change): no copies.
+    for (SharedTrial& t : study.trials_shared(states))
+      if (t->number != current.number) trials.push_back(std::move(t));
     std::vector<const FrozenTrial*> finished;
     for (const auto& t : trials)
       if (t->state != TrialState::Running) finished.push_back(t.get());
@@ -78,7 +77,7 @@ class TPESampler::History {
   }
 
   int n_finished = 0;
-  std::vector<std::shared_ptr<const FrozenTrial>> trials;  // ordered by number
+  std::vector<SharedTrial> trials;  // ordered by number
   // Once past the startup trials: the best gamma(n) and the rest.
   tpe::TrialSplit split;
   // Multivariate: the joint search spaces (one, or one per group).

@@ -29,6 +29,18 @@ std::vector<double> loss_vector(const FrozenTrial& t, const std::vector<StudyDir
   return loss;
 }
 
+// Marks the first `count` of `indices` in the order a stable sort by `less` would give
+// them: only which ones, not their order, so a selection suffices.
+template <typename Less>
+void mark_first(std::vector<std::size_t> indices, std::size_t count, Less less, std::vector<bool>& marked) {
+  count = std::min(count, indices.size());
+  if (count == 0) return;
+  const auto stable_less = [&less](std::size_t a, std::size_t b) { return less(a, b) || (!less(b, a) && a < b); };
+  std::nth_element(indices.begin(), indices.begin() + static_cast<std::ptrdiff_t>(count - 1), indices.end(),
+                   stable_less);
+  for (std::size_t k = 0; k < count; ++k) marked[indices[k]] = true;
+}
+
 }  // namespace
 
 TrialSplit split_trials(const std::vector<const FrozenTrial*>& trials, int n_below,
@@ -42,10 +54,9 @@ TrialSplit split_trials(const std::vector<const FrozenTrial*>& trials, int n_bel
   std::vector<bool> is_below(trials.size(), false);
   if (directions.size() == 1) {
     const bool minimize = directions[0] == StudyDirection::Minimize;
-    std::stable_sort(complete.begin(), complete.end(), [&](std::size_t a, std::size_t b) {
+    mark_first(complete, wanted, [&](std::size_t a, std::size_t b) {
       return minimize ? trials[a]->values[0] < trials[b]->values[0] : trials[a]->values[0] > trials[b]->values[0];
-    });
-    for (std::size_t k = 0; k < std::min(wanted, complete.size()); ++k) is_below[complete[k]] = true;
+    }, is_below);
   } else {
     Points losses;
     for (std::size_t i : complete) losses.push_back(loss_vector(*trials[i], directions));
@@ -54,10 +65,9 @@ TrialSplit split_trials(const std::vector<const FrozenTrial*>& trials, int n_bel
   wanted -= std::min(wanted, complete.size());
   // Multi-objective trials cannot report, so their pruned trials all score alike and the
   // first direction serves.
-  std::stable_sort(pruned.begin(), pruned.end(), [&](std::size_t a, std::size_t b) {
+  mark_first(pruned, wanted, [&](std::size_t a, std::size_t b) {
     return pruned_score(*trials[a], directions[0]) < pruned_score(*trials[b], directions[0]);
-  });
-  for (std::size_t k = 0; k < std::min(wanted, pruned.size()); ++k) is_below[pruned[k]] = true;
+  }, is_below);
 
   TrialSplit split;
   for (std::size_t i = 0; i < trials.size(); ++i) (is_below[i] ? split.below : split.above).push_back(i);
