@@ -47,6 +47,7 @@ class LinearTask : public Task {
         test_(std::move(test)) {
     options_.epochs = settings.epochs;
     options_.batch_size = settings.batch_size;
+    options_.momentum = settings.momentum;
     options_.learning_rate =
         linear_model_learning_rate(train_, settings.batch_size, options_.momentum, kind_.loss_curvature);
   }

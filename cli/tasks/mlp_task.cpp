@@ -66,8 +66,8 @@ class MlpTask : public Task {
   }
   std::vector<std::string> hyperparameters() const override {
     std::ostringstream learning_rate, width, depth;
-    learning_rate << "learning_rate: SGD step size (momentum 0.9), log-uniform in [" << kMinLearningRate << ", "
-                  << kMaxLearningRate << "]";
+    learning_rate << "learning_rate: SGD step size (momentum " << settings_.momentum << "), log-uniform in ["
+                  << kMinLearningRate << ", " << kMaxLearningRate << "]";
     width << "hidden_size: units per hidden layer, integer log-uniform in [" << kMinWidth << ", " << kMaxWidth << "]";
     depth << "depth: hidden layers, integer in [" << kMinDepth << ", " << kMaxDepth << "]";
     return {weight_decay_per_layer(kMaxDepth).description() + " (depth + 1 of them are used)", learning_rate.str(),
@@ -81,6 +81,7 @@ class MlpTask : public Task {
     TrainingOptions options;
     options.epochs = settings_.epochs;
     options.batch_size = settings_.batch_size;
+    options.momentum = settings_.momentum;
     options.learning_rate = trial.suggest_float("learning_rate", kMinLearningRate, kMaxLearningRate, FloatOptions().log(true));
     HyperTrial hyper(trial);
     const Model model = perceptron(train_.features.size(1), width, depth, n_classes_,

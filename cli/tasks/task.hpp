@@ -15,6 +15,7 @@ namespace hpo::cli {
 struct TrainingSettings {
   int epochs = 20;
   int batch_size = 64;
+  double momentum = 0.9;  // of the inner SGD
   // Seeds each trial's initialization and batch order (together with the trial number).
   std::uint64_t seed = 0;
 };
