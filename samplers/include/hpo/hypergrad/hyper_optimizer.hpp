@@ -47,7 +47,7 @@ struct HyperOptimizerOptions {
   // optimizer is at its noise floor, not diverging). Otherwise a hyper-step of an implicit
   // method (Method::assumes_stationary_point) is greedy or deferred (below);
   // the trajectory methods step anyway, and only stationary points count as values.
-  TORCH_ARG(double, stationarity_tolerance) = 1e-2;
+  TORCH_ARG(double, stationarity_tolerance) = 1e-1;
   TORCH_ARG(double, stationarity_decay) = 0.9;
   TORCH_ARG(double, min_stationarity_tolerance) = 1e-4;
   // Until training first reaches a stationary point, where an implicit method waits for
