@@ -1,13 +1,16 @@
 // The hybrid search against random search and TPE on a suite of problems, with one
-// default configuration for all of them: the library's defaults, the tasks' own training
-// loop (`hpo optimize`'s: mini-batch SGD with momentum, 20 epochs) and the study's default
-// pruner.
+// default configuration for all of them: the library's defaults, the built-in tasks'
+// training code and the study's default pruner. Each problem brings its own training loop,
+// as a user's program would: `hpo optimize`'s (mini-batch SGD with momentum, 20 epochs),
+// full-batch training to convergence, or a short unconverged loop.
 //
-// Problems: per-pixel L2 logistic regression on the bundled digits table; per-feature L2
+// Problems: per-pixel L2 logistic regression on the bundled digits table, with hpo
+// optimize's loop and with 400 plain full-batch SGD steps (unconverged); per-feature L2
 // softmax regression on a Fashion-MNIST subset (Debian's dataset-fashion-mnist, 7×7
 // average-pooled); per-layer weight decay of an MLP on that subset; a synthetic ridge with
 // planted relevant features; a synthetic ridge whose optimum lies on the box bounds
-// (noiseless relevant features want the lowest penalty, pure-noise ones the highest).
+// (noiseless relevant features want the lowest penalty, pure-noise ones the highest). The
+// two ridges are trained to convergence, so their best value is known in closed form.
 //
 // Every trial's value is judged by re-training the task with the trial's stored params and
 // no refinement (what a user re-running the best params gets), never by the losses seen
@@ -16,9 +19,9 @@
 // trial (training only), and writes one SVG of the median curves per problem.
 //
 //   hybrid_search [--seeds 5] [--reference-trials 100] [--hybrid-trials 20]
-//                 [--problems digits-logistic,fashion-softmax,fashion-mlp,ridge-planted,ridge-bounds]
-//                 [--methods t1t2,neumann,cg,drmad,unrolled] [--epochs 20] [--no-optuna]
-//                 [--svg-prefix hybrid_search]
+//                 [--problems digits-logistic,digits-logistic-short,fashion-softmax,fashion-mlp,
+//                             ridge-planted,ridge-bounds]
+//                 [--methods t1t2,neumann,cg,drmad,unrolled] [--no-optuna] [--svg-prefix hybrid_search]
 //   hybrid_search --serve --problem P --seed S   (used by hybrid_search_tpe.py)
 #include <algorithm>
 #include <chrono>
@@ -30,6 +33,7 @@
 #include <iomanip>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -42,6 +46,7 @@
 #include "hpo/samplers/tpe_sampler.hpp"
 #include "hpo/storage/open_storage.hpp"
 #include "hpo/study.hpp"
+#include "tasks/linear_model.hpp"
 #include "tasks/task.hpp"
 
 namespace {
@@ -61,9 +66,8 @@ struct Settings {
   int seeds = 5;
   int reference_trials = 100;
   int hybrid_trials = 20;
-  int epochs = 20;
-  std::vector<std::string> problems = {"digits-logistic", "fashion-softmax", "fashion-mlp", "ridge-planted",
-                                       "ridge-bounds"};
+  std::vector<std::string> problems = {"digits-logistic", "digits-logistic-short", "fashion-softmax",
+                                       "fashion-mlp",     "ridge-planted",         "ridge-bounds"};
   std::vector<std::string> methods = {"t1t2", "neumann", "cg", "drmad", "unrolled"};
   bool optuna = true;
   std::string svg_prefix = "hybrid_search";
@@ -80,6 +84,9 @@ struct Problem {
   std::string task;
   std::string description;
   DataSplit data;
+  hpo::cli::TrainingSettings training;  // the problem's training loop (its seed is the run's)
+  std::string loop;                     // that loop in words
+  std::optional<double> optimum;        // the best value there is, where the closed form gives it
 };
 
 // A Fashion-MNIST subset of `rows` images, 7×7 average-pooled (49 features), so that a
@@ -123,33 +130,107 @@ Dataset synthetic_ridge(const std::string& name, std::size_t rows, std::size_t f
   return hpo::cli::load_dataset(path, std::string("y"));
 }
 
+// The minimum over the box of the ridge task's validation loss L_V(w*(λ)), with w* in
+// closed form: the task's model (weights and an unpenalized bias, penalty
+// ½ Σ_i (λ + λ_i) ‖W_i‖², targets standardized with the training rows' mean and deviation).
+// Projected Adam on log λ with the exact gradient, from the box's low, middle and high
+// corners, its step size shrinking to 1e-4 of the range.
+double ridge_optimum(const DataSplit& data) {
+  const auto table = [](const Dataset& d) {
+    std::vector<double> x(d.features.begin(), d.features.end());
+    std::vector<double> y(d.targets.begin(), d.targets.end());
+    const auto rows = static_cast<long>(d.n_rows()), columns = static_cast<long>(d.n_features());
+    return std::pair{torch::cat({torch::tensor(x, torch::kFloat64).view({rows, columns}),
+                                 torch::ones({rows, 1}, torch::kFloat64)}, 1),
+                     torch::tensor(y, torch::kFloat64)};
+  };
+  auto [x, y] = table(data.train);
+  auto [x_valid, y_valid] = table(data.valid);
+  const torch::Tensor mean = y.mean(), deviation = y.std(/*unbiased=*/false);
+  y = (y - mean) / deviation;
+  y_valid = (y_valid - mean) / deviation;
+  const auto rows = static_cast<double>(x.size(0));
+  const torch::Tensor gram = x.t().mm(x) / rows, moment = x.t().mv(y) / rows;
+  const long n_features = x.size(1) - 1;
+  const double low = std::log(hpo::cli::kLowestL2), high = std::log(hpo::cli::kHighestL2);
+  double best = INFINITY;
+  for (double start : {low, 0.5 * (low + high), high}) {
+    // θ[0] = log λ (global), θ[1 + i] = log λ_i.
+    torch::Tensor theta = torch::full({n_features + 1}, start, torch::kFloat64).requires_grad_();
+    torch::optim::Adam adam({theta}, torch::optim::AdamOptions(0.05 * (high - low)));
+    const int iterations = 4000;
+    for (int k = 0; k < iterations; ++k) {
+      const double share = std::pow(1e-4 / 0.05, static_cast<double>(k) / iterations);
+      static_cast<torch::optim::AdamOptions&>(adam.param_groups()[0].options()).lr(0.05 * share * (high - low));
+      const torch::Tensor penalty =
+          torch::cat({theta[0].exp() + theta.slice(0, 1).exp(), torch::zeros({1}, torch::kFloat64)});
+      const torch::Tensor w = torch::linalg::solve(gram + torch::diag(penalty), moment.unsqueeze(1), true).squeeze(1);
+      const torch::Tensor loss = 0.5 * (x_valid.mv(w) - y_valid).pow(2).mean();
+      best = std::min(best, loss.item<double>());
+      adam.zero_grad();
+      loss.backward();
+      adam.step();
+      const torch::NoGradGuard no_grad;
+      theta.clamp_(low, high);
+    }
+  }
+  return best;
+}
+
+// hpo optimize's loop: mini-batch SGD with momentum 0.9, batches of 64, 20 epochs.
+hpo::cli::TrainingSettings minibatch_loop() { return {}; }
+
+// `steps` full-batch SGD steps with `momentum`.
+hpo::cli::TrainingSettings full_batch_loop(const DataSplit& data, int steps, double momentum) {
+  hpo::cli::TrainingSettings loop;
+  loop.epochs = steps;
+  loop.batch_size = static_cast<int>(data.train.n_rows());
+  loop.momentum = momentum;
+  return loop;
+}
+
 Problem make_problem(const std::string& name) {
   const auto split = [](const Dataset& data) { return hpo::cli::split_dataset(data, {}); };
-  if (name == "digits-logistic") {
-    return {name, "logistic", "per-pixel L2 logistic regression, digits (65 penalties)",
-            split(hpo::cli::load_dataset(HPO_SOURCE_DIR "/examples/data/digits.csv.gz", std::string("target")))};
+  const std::string minibatch = "hpo optimize's loop: mini-batch SGD, momentum 0.9, 20 epochs";
+  if (name == "digits-logistic" || name == "digits-logistic-short") {
+    const DataSplit digits =
+        split(hpo::cli::load_dataset(HPO_SOURCE_DIR "/examples/data/digits.csv.gz", std::string("target")));
+    if (name == "digits-logistic") {
+      return {name, "logistic", "per-pixel L2 logistic regression, digits (65 penalties)", digits, minibatch_loop(),
+              minibatch, std::nullopt};
+    }
+    return {name, "logistic", "per-pixel L2 logistic regression, digits (65 penalties)", digits,
+            full_batch_loop(digits, 400, 0.0), "400 plain full-batch SGD steps (unconverged)", std::nullopt};
   }
   if (name == "fashion-softmax") {
     return {name, "logistic", "per-feature L2 softmax regression, Fashion-MNIST 2000 rows 7x7 (50 penalties)",
-            split(fashion_subset(2000))};
+            split(fashion_subset(2000)), minibatch_loop(), minibatch, std::nullopt};
   }
   if (name == "fashion-mlp") {
-    return {name, "mlp", "MLP with per-layer weight decay, Fashion-MNIST 2000 rows 7x7", split(fashion_subset(2000))};
+    return {name,           "mlp",     "MLP with per-layer weight decay, Fashion-MNIST 2000 rows 7x7",
+            split(fashion_subset(2000)), minibatch_loop(), minibatch, std::nullopt};
   }
+  const std::string converged = "500 full-batch SGD steps, momentum 0.9 (converged)";
   if (name == "ridge-planted") {
-    return {name, "ridge", "per-feature ridge, 4 of 20 features relevant, 300 rows (21 penalties)",
-            split(synthetic_ridge(name, 300, 20, {2.0, -1.5, 1.0, 0.5}, 1.0))};
+    const DataSplit data = split(synthetic_ridge(name, 300, 20, {2.0, -1.5, 1.0, 0.5}, 1.0));
+    return {name,      "ridge",     "per-feature ridge, 4 of 20 features relevant, 300 rows (21 penalties)",
+            data,      full_batch_loop(data, 500, 0.9), converged, ridge_optimum(data)};
   }
   if (name == "ridge-bounds") {
-    return {name, "ridge", "per-feature ridge, optimum on the bounds: 5 noiseless + 5 pure-noise features",
-            split(synthetic_ridge(name, 200, 10, {1.0, -1.0, 1.0, -1.0, 1.0}, 0.01))};
+    const DataSplit data = split(synthetic_ridge(name, 200, 10, {1.0, -1.0, 1.0, -1.0, 1.0}, 0.01));
+    return {name,
+            "ridge",
+            "per-feature ridge, optimum on the bounds: 5 noiseless + 5 pure-noise features (11 penalties)",
+            data,
+            full_batch_loop(data, 500, 0.9),
+            converged,
+            ridge_optimum(data)};
   }
   throw std::runtime_error("unknown problem " + name);
 }
 
-std::unique_ptr<hpo::cli::Task> make_task(const Problem& problem, int epochs, std::uint64_t seed) {
-  hpo::cli::TrainingSettings training;
-  training.epochs = epochs;
+std::unique_ptr<hpo::cli::Task> make_task(const Problem& problem, std::uint64_t seed) {
+  hpo::cli::TrainingSettings training = problem.training;
   training.seed = seed;
   return hpo::cli::make_task(problem.task, problem.data, training);
 }
@@ -163,8 +244,8 @@ hpo::OptimizeOptions catch_divergence() {
 // gets from re-running them. Infinity when training diverges.
 class Judge {
  public:
-  Judge(const Problem& problem, int epochs, std::uint64_t seed)
-      : task_(make_task(problem, epochs, seed)),
+  Judge(const Problem& problem, std::uint64_t seed)
+      : task_(make_task(problem, seed)),
         study_(hpo::create_study(hpo::open_storage(), hpo::StudyOptions()
                                                           .sampler(std::make_shared<hpo::RandomSampler>(seed))
                                                           .pruner(std::make_shared<hpo::NopPruner>()))) {}
@@ -182,12 +263,15 @@ class Judge {
   hpo::Study study_;
 };
 
-// A study with `sampler` and the default pruner; refined trials are judged by re-training.
-Curve run(const Problem& problem, const std::shared_ptr<hpo::Sampler>& sampler, int n_trials, int epochs,
-          std::uint64_t seed, bool judge_by_retraining) {
-  auto task = make_task(problem, epochs, seed);
-  Judge judge(problem, epochs, seed);
-  hpo::Study study = hpo::create_study(hpo::open_storage(), hpo::StudyOptions().sampler(sampler));
+// A study with `sampler` and the default pruner (or none); refined trials are judged by
+// re-training.
+Curve run(const Problem& problem, const std::shared_ptr<hpo::Sampler>& sampler, int n_trials, std::uint64_t seed,
+          bool judge_by_retraining, bool pruning) {
+  auto task = make_task(problem, seed);
+  Judge judge(problem, seed);
+  hpo::StudyOptions options = hpo::StudyOptions().sampler(sampler);
+  if (!pruning) options.pruner(std::make_shared<hpo::NopPruner>());
+  hpo::Study study = hpo::create_study(hpo::open_storage(), options);
   Curve curve;
   double best = INFINITY, training = 0;
   auto start = std::chrono::steady_clock::now();
@@ -207,8 +291,8 @@ Curve run(const Problem& problem, const std::shared_ptr<hpo::Sampler>& sampler, 
 // side; the first line out is the search space (name → Optuna distribution JSON).
 int serve(const Settings& s) {
   const Problem problem = make_problem(s.problem);
-  Judge judge(problem, s.epochs, s.seed);
-  judge.study().optimize([&](hpo::Trial& t) { return make_task(problem, s.epochs, s.seed)->run_trial(t); },
+  Judge judge(problem, s.seed);
+  judge.study().optimize([&](hpo::Trial& t) { return make_task(problem, s.seed)->run_trial(t); },
                          catch_divergence().n_trials(1));
   hpo::Json space = hpo::Json::object();
   const hpo::FrozenTrial first = judge.study().trials().back();
@@ -228,7 +312,7 @@ int serve(const Settings& s) {
 std::vector<Curve> optuna_tpe(const Settings& s, const std::string& problem, const std::string& self) {
   const std::string command = "/usr/bin/python3 " HPO_SOURCE_DIR "/bench/hybrid_search_tpe.py --server " + self +
                               " --problem " + problem + " --seeds " + std::to_string(s.seeds) + " --trials " +
-                              std::to_string(s.reference_trials) + " --epochs " + std::to_string(s.epochs);
+                              std::to_string(s.reference_trials);
   std::vector<Curve> curves;
   FILE* pipe = popen(command.c_str(), "r");
   if (!pipe) return curves;
@@ -356,7 +440,6 @@ Settings parse(int argc, char** argv) {
     if (a == "--seeds") s.seeds = std::stoi(next());
     else if (a == "--reference-trials") s.reference_trials = std::stoi(next());
     else if (a == "--hybrid-trials") s.hybrid_trials = std::stoi(next());
-    else if (a == "--epochs") s.epochs = std::stoi(next());
     else if (a == "--problems") s.problems = split_list(next());
     else if (a == "--problem") s.problem = next();
     else if (a == "--methods") s.methods = split_list(next());
@@ -371,19 +454,19 @@ Settings parse(int argc, char** argv) {
 
 std::shared_ptr<hpo::Sampler> hybrid_sampler(const std::string& method, std::shared_ptr<hpo::Sampler> base,
                                              std::uint64_t seed) {
-  return std::make_shared<hpo::HypergradientSampler>(
-      hpo::HypergradientSamplerOptions().method(hpo::hypergrad::method_options(method)).seed(seed), std::move(base));
+  auto options = hpo::HypergradientSamplerOptions().method(hpo::hypergrad::method_options(method)).seed(seed);
+  return std::make_shared<hpo::HypergradientSampler>(options, std::move(base));
 }
 
 std::vector<Config> run_problem(const Settings& s, const Problem& problem, const std::string& self) {
   std::vector<Config> configs;
   auto add = [&](const std::string& name, int n_trials, bool judged,
-                 const std::function<std::shared_ptr<hpo::Sampler>(std::uint64_t)>& sampler) {
+                 const std::function<std::shared_ptr<hpo::Sampler>(std::uint64_t)>& sampler, bool pruning = true) {
     std::cerr << problem.name << ": " << name << ", " << s.seeds << " seeds x " << n_trials << " trials\n";
     configs.push_back({name, {}});
     for (int seed = 0; seed < s.seeds; ++seed) {
       const auto u = static_cast<std::uint64_t>(seed);
-      configs.back().curves.push_back(run(problem, sampler(u), n_trials, s.epochs, u, judged));
+      configs.back().curves.push_back(run(problem, sampler(u), n_trials, u, judged, pruning));
     }
   };
   add("random", s.reference_trials, false, [](std::uint64_t seed) { return std::make_shared<hpo::RandomSampler>(seed); });
@@ -404,19 +487,24 @@ std::vector<Config> run_problem(const Settings& s, const Problem& problem, const
   add("hybrid cg + tpe", s.hybrid_trials, true, [](std::uint64_t seed) {
     return hybrid_sampler("cg", std::make_shared<hpo::TPESampler>(hpo::TPESamplerOptions().seed(seed)), seed);
   });
+  // The default pruner must never make the search worse than no pruning.
+  add(
+      "hybrid cg unpruned", s.hybrid_trials, true,
+      [](std::uint64_t seed) { return hybrid_sampler("cg", std::make_shared<hpo::RandomSampler>(seed), seed); },
+      /*pruning=*/false);
   return configs;
 }
 
 void print_problem(const Problem& problem, const std::vector<Config>& configs, const Settings& s) {
   const std::vector<std::size_t> checkpoints = {1, 5, 10, 20, 50, 100};
   std::cout << "\n## " << problem.name << ": " << problem.description << " (" << problem.data.train.n_rows()
-            << " train / " << problem.data.valid.n_rows() << " valid rows), " << s.epochs
-            << " epochs per trial; median over " << s.seeds << " seeds of the best validation loss after n trials\n\n";
-  std::cout << std::left << std::setw(18) << "configuration" << std::right;
+            << " train / " << problem.data.valid.n_rows() << " valid rows); training: " << problem.loop
+            << "; median over " << s.seeds << " seeds of the best validation loss after n trials\n\n";
+  std::cout << std::left << std::setw(20) << "configuration" << std::right;
   for (auto n : checkpoints) std::cout << std::setw(10) << ("n=" + std::to_string(n));
   std::cout << std::setw(10) << "s/trial" << "\n";
   for (const auto& c : configs) {
-    std::cout << std::left << std::setw(18) << c.name << std::right << std::setprecision(4);
+    std::cout << std::left << std::setw(20) << c.name << std::right << std::setprecision(4);
     for (auto n : checkpoints) {
       const double v = median_at(c.curves, n);
       if (std::isnan(v)) std::cout << std::setw(10) << "-";
@@ -435,7 +523,7 @@ void print_problem(const Problem& problem, const std::vector<Config>& configs, c
             << s.hybrid_trials << " trials: the goal is never worse.\n";
   for (const auto& c : configs) {
     if (c.name.rfind("hybrid", 0) != 0) continue;
-    std::cout << std::left << std::setw(18) << c.name << std::right;
+    std::cout << std::left << std::setw(20) << c.name << std::right;
     int within10 = 0;
     for (const auto& curve : c.curves) {
       const std::size_t n = trials_to_reach(curve, level);
@@ -447,6 +535,18 @@ void print_problem(const Problem& problem, const std::vector<Config>& configs, c
     std::cout << "   " << within10 << "/" << c.curves.size() << " within 10;  vs random at n=" << n << ": "
               << std::setprecision(4) << hybrid << " vs " << random_search
               << (hybrid <= random_search ? "" : "  (worse)") << "\n";
+  }
+  if (!problem.optimum) return;
+  const double tolerance = 1e-4;
+  std::cout << "\nClosed-form optimum " << std::setprecision(6) << *problem.optimum << ". Trials each run needs to come within "
+            << tolerance << " of it (goal for the hybrid: at most 3):\n";
+  for (const auto& c : configs) {
+    std::cout << std::left << std::setw(20) << c.name << std::right;
+    for (const auto& curve : c.curves) {
+      const std::size_t n = trials_to_reach(curve, *problem.optimum + tolerance);
+      std::cout << std::setw(5) << (n ? std::to_string(n) : std::string(">") + std::to_string(curve.size()));
+    }
+    std::cout << "\n";
   }
 }
 

@@ -19,13 +19,12 @@ parser.add_argument("--server", required=True)
 parser.add_argument("--problem", required=True)
 parser.add_argument("--seeds", type=int, default=5)
 parser.add_argument("--trials", type=int, default=100)
-parser.add_argument("--epochs", type=int, default=20)
 args = parser.parse_args()
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
 for seed in range(args.seeds):
     server = subprocess.Popen(
-        [args.server, "--serve", "--problem", args.problem, "--seed", str(seed), "--epochs", str(args.epochs)],
+        [args.server, "--serve", "--problem", args.problem, "--seed", str(seed)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     space = {name: json_to_distribution(text) for name, text in json.loads(server.stdout.readline()).items()}
     training = [0.0]
