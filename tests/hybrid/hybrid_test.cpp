@@ -188,6 +188,49 @@ TEST(Hybrid, AFarStartMovesTowardsTheOptimum) {
   EXPECT_NEAR(t.value(), best_loss, 0.05 * best_loss);
 }
 
+// A sampler that wraps the hybrid sampler (logging, say) and forwards everything. Only
+// when it also forwards refinement() do its trials refine.
+class WrappingSampler : public Sampler {
+ public:
+  WrappingSampler(std::shared_ptr<Sampler> inner, bool forward_refinement)
+      : inner_(std::move(inner)), forward_refinement_(forward_refinement) {}
+  SearchSpace infer_relative_search_space(const Study& study, const FrozenTrial& trial) override {
+    return inner_->infer_relative_search_space(study, trial);
+  }
+  std::map<std::string, double> sample_relative(const Study& study, const FrozenTrial& trial,
+                                                const SearchSpace& search_space) override {
+    return inner_->sample_relative(study, trial, search_space);
+  }
+  double sample_independent(const Study& study, const FrozenTrial& trial, const std::string& param_name,
+                            const Distribution& distribution) override {
+    return inner_->sample_independent(study, trial, param_name, distribution);
+  }
+  void before_trial(Study& study, const FrozenTrial& trial) override { inner_->before_trial(study, trial); }
+  void after_trial(Study& study, const FrozenTrial& trial, TrialState state,
+                   const std::optional<std::vector<double>>& values) override {
+    inner_->after_trial(study, trial, state, values);
+  }
+  const HypergradientSamplerOptions* refinement() const override {
+    return forward_refinement_ ? inner_->refinement() : nullptr;
+  }
+
+ private:
+  std::shared_ptr<Sampler> inner_;
+  bool forward_refinement_;
+};
+
+TEST(Hybrid, AWrappedHybridSamplerRefinesThroughTheForwardedHook) {
+  for (bool forward : {true, false}) {
+    auto wrapped = std::make_shared<WrappingSampler>(std::make_shared<HypergradientSampler>(sampler_options(4)), forward);
+    Study study = create_study(open_storage(), StudyOptions().sampler(wrapped).pruner(std::make_shared<NopPruner>()));
+    study.optimize([](Trial& t) { return ridge_objective(t); }, OptimizeOptions().n_trials(1));
+    const FrozenTrial t = study.trials().at(0);
+    ASSERT_EQ(t.state, TrialState::Complete);
+    EXPECT_EQ(t.system_attrs.count("hypergrad"), forward ? 1u : 0u) << "forwarded: " << forward;
+    if (forward) EXPECT_GT(t.system_attrs.at("hypergrad").at("hyper_steps").get<int>(), 0);
+  }
+}
+
 TEST(Hybrid, HyperparametersFollowTheModelsDtypeUnlessGiven) {
   Study study = create_study(open_storage(), StudyOptions().sampler(std::make_shared<HypergradientSampler>()));
   for (torch::Dtype model : {torch::kFloat64, torch::kFloat32}) {
