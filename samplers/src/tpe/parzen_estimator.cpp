@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "hpo/error.hpp"
+#include "sorted_order.hpp"
 #include "truncated_normal.hpp"
 
 namespace hpo::tpe {
@@ -60,20 +61,19 @@ std::vector<double> kernel_widths(const std::vector<double>& mus, const Numerica
     std::fill(sigma.begin(), sigma.end(), s);
   } else {
     // The centres with the prior's, sorted (ties in index order, as a stable sort leaves them).
-    std::vector<std::pair<double, std::size_t>> sorted(n + 1);
-    for (std::size_t i = 0; i < n; ++i) sorted[i] = {mus[i], i};
-    sorted[n] = {0.5 * (frame.low + frame.high), n};
-    std::sort(sorted.begin(), sorted.end());
-    const std::size_t m = sorted.size();
+    std::vector<double> centres(mus);
+    centres.push_back(0.5 * (frame.low + frame.high));
+    const std::vector<std::size_t> order = sorted_order(centres);
+    const std::size_t m = centres.size();
     std::vector<double> edges(m + 2);  // bounds around the sorted centres
     edges[0] = frame.low - frame.step / 2;
-    for (std::size_t i = 0; i < m; ++i) edges[i + 1] = sorted[i].first;
+    for (std::size_t i = 0; i < m; ++i) edges[i + 1] = centres[order[i]];
     edges[m + 1] = frame.high + frame.step / 2;
     for (std::size_t i = 0; i < m; ++i) {
       double width = std::max(edges[i + 1] - edges[i], edges[i + 2] - edges[i + 1]);
       if (!options.consider_endpoints && m >= 2 && i == 0) width = edges[2] - edges[1];
       if (!options.consider_endpoints && m >= 2 && i == m - 1) width = edges[m] - edges[m - 1];
-      if (sorted[i].second < n) sigma[sorted[i].second] = width;
+      if (order[i] < n) sigma[order[i]] = width;
     }
   }
   const double max_sigma = range;
