@@ -4,9 +4,10 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
-#include <unordered_set>
+#include <utility>
 
 #include "hpo/error.hpp"
+#include "first_equal_rows.hpp"
 #include "sorted_order.hpp"
 #include "truncated_normal.hpp"
 
@@ -194,22 +195,7 @@ void ParzenEstimator::merge_identical_kernels() {
       }
     }
   }
-  // Rows hashed by their bits (+0.0 makes −0.0 equal to 0.0); the first kernel of each
-  // distinct row represents it.
-  const auto row = [&](std::size_t k) { return keys.begin() + static_cast<std::ptrdiff_t>(k * width); };
-  for (double& key : keys) key += 0.0;
-  const auto hash_row = [&](std::size_t k) {
-    std::size_t h = 0;
-    for (auto it = row(k); it != row(k) + static_cast<std::ptrdiff_t>(width); ++it)
-      h = (h ^ std::hash<double>()(*it)) * 0x100000001B3ULL;
-    return h;
-  };
-  const auto equal_rows = [&](std::size_t a, std::size_t b) {
-    return std::equal(row(a), row(a) + static_cast<std::ptrdiff_t>(width), row(b));
-  };
-  std::unordered_set<std::size_t, decltype(hash_row), decltype(equal_rows)> seen(n, hash_row, equal_rows);
-  std::vector<std::size_t> representative(n);  // the first kernel equal to k
-  for (std::size_t k = 0; k < n; ++k) representative[k] = *seen.insert(k).first;
+  const std::vector<std::size_t> representative = first_equal_rows(std::move(keys), width);
   std::vector<std::size_t> first, index_of(n);  // the kernels kept, in their order
   std::vector<double> weights;
   for (std::size_t k = 0; k < n; ++k) {
