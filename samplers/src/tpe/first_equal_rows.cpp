@@ -20,14 +20,17 @@ std::vector<std::size_t> first_equal_rows(std::vector<double> rows, std::size_t 
       std::memcpy(&bits, x, sizeof bits);
       h = (h ^ bits) * 0x9E3779B97F4A7C15ULL;
     }
-    return h ^ (h >> 29);
+    return h;
   };
-  std::size_t capacity = 1;
-  while (capacity < 2 * n) capacity *= 2;
+  // The slot is the hash's top bits, which depend on every bit of the row (the low ones
+  // only on the rows' low bits, all zero for small integers).
+  int bits = 1;
+  while ((std::size_t{1} << bits) < 2 * n) ++bits;
+  const std::size_t capacity = std::size_t{1} << bits;
   constexpr std::size_t kEmpty = std::numeric_limits<std::size_t>::max();
   std::vector<std::size_t> table(capacity, kEmpty);  // row indices
   for (std::size_t k = 0; k < n; ++k) {
-    std::size_t slot = hash(k) & (capacity - 1);
+    std::size_t slot = static_cast<std::size_t>(hash(k) >> (64 - bits));
     while (table[slot] != kEmpty && !std::equal(row(k), row(k) + width, row(table[slot])))
       slot = (slot + 1) & (capacity - 1);
     if (table[slot] == kEmpty) table[slot] = k;
