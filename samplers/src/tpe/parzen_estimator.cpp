@@ -334,9 +334,12 @@ std::vector<double> ParzenEstimator::log_pdf(const std::vector<std::vector<doubl
     column.density = true;
     column.log_norm.resize(n_kernels);
     column.inverse_sigma.resize(n_kernels);
+    double log_sigma = 0;
     for (std::size_t k = 0; k < n_kernels; ++k) {
+      // Most widths are the clip's: their logarithm is the previous kernel's.
+      if (k == 0 || nk.sigma[k] != nk.sigma[k - 1]) log_sigma = std::log(nk.sigma[k]);
       column.log_norm[k] = log_gauss_mass((lo - nk.mu[k]) / nk.sigma[k], (hi - nk.mu[k]) / nk.sigma[k]) +
-                           std::log(nk.sigma[k]) + kLogSqrt2Pi;
+                           log_sigma + kLogSqrt2Pi;
       column.inverse_sigma[k] = 1 / nk.sigma[k];
     }
     const bool log_space = is_log(space_[p].second);
