@@ -131,11 +131,17 @@ double untransform(double x, const Distribution& d) {
 // a unit in the last place, so their exponentials are not computed.
 double log_sum_exp(const double* terms, std::size_t n) {
   constexpr double kNegligible = 50;
-  const double max = *std::max_element(terms, terms + n);
+  // Four running maxima, independent of each other, instead of one chain of comparisons.
+  double maxima[4] = {-kInf, -kInf, -kInf, -kInf};
+  std::size_t k = 0;
+  for (; k + 4 <= n; k += 4)
+    for (int j = 0; j < 4; ++j) maxima[j] = std::max(maxima[j], terms[k + static_cast<std::size_t>(j)]);
+  for (; k < n; ++k) maxima[0] = std::max(maxima[0], terms[k]);
+  const double max = std::max(std::max(maxima[0], maxima[1]), std::max(maxima[2], maxima[3]));
   if (max == -kInf) return -kInf;
   const double cutoff = max - kNegligible;
   double sum = 0;
-  for (std::size_t k = 0; k < n; ++k)
+  for (k = 0; k < n; ++k)
     if (terms[k] > cutoff) sum += std::exp(terms[k] - max);
   return max + std::log(sum);
 }
