@@ -5,11 +5,13 @@
 #include <limits>
 #include <list>
 #include <mutex>
+#include <optional>
 #include <numeric>
 
 #include "hpo/error.hpp"
 #include "hpo/storage.hpp"
 #include "hpo/study.hpp"
+#include "param_columns.hpp"
 #include "parzen_estimator.hpp"
 #include "search_spaces.hpp"
 #include "trial_split.hpp"
@@ -73,6 +75,7 @@ class TPESampler::History {
       std::vector<const FrozenTrial*> all;
       for (const auto& t : trials) all.push_back(t.get());
       split = tpe::split_trials(all, options.gamma()(n_finished), study.directions());
+      columns.emplace(trials);
     }
   }
 
@@ -82,6 +85,8 @@ class TPESampler::History {
   tpe::TrialSplit split;
   // Multivariate: the joint search spaces (one, or one per group).
   std::vector<SearchSpace> groups;
+  // Once past the startup trials: the trials' values of each parameter.
+  std::optional<tpe::ParamColumns> columns;
 
  private:
   // A RUNNING trial has suggested only some of its relative params so far; the sampler
@@ -209,18 +214,19 @@ std::map<std::string, double> TPESampler::sample(const History& h, const FrozenT
   const tpe::OrderedSpace ordered(space.begin(), space.end());
   // Observations of the trials that have every parameter of the space with a value inside
   // today's distribution (a dynamic range may have moved since).
+  std::vector<const std::vector<const Json*>*> values(ordered.size());
+  for (std::size_t p = 0; p < ordered.size(); ++p) values[p] = h.columns->find(ordered[p].first);
   auto observe = [&](const std::vector<std::size_t>& indices, std::vector<std::size_t>* kept) {
     std::vector<std::vector<double>> columns(ordered.size());
     std::vector<double> row(ordered.size());
     for (std::size_t k = 0; k < indices.size(); ++k) {
-      const FrozenTrial& t = *h.trials[indices[k]];
       bool usable = true;
       for (std::size_t p = 0; p < ordered.size() && usable; ++p) {
-        auto value = t.params.find(ordered[p].first);
-        usable = value != t.params.end();
+        const Json* value = values[p] ? (*values[p])[indices[k]] : nullptr;
+        usable = value != nullptr;
         if (!usable) break;
         try {
-          row[p] = to_internal(ordered[p].second, value->second);
+          row[p] = to_internal(ordered[p].second, *value);
           usable = contains(ordered[p].second, row[p]);
         } catch (const Error&) {
           usable = false;
