@@ -45,5 +45,16 @@ TEST(SortedOrder, InfinitiesAndOneByteDifferences) {
   EXPECT_EQ(sorted_order(many), by_pairs(many));
 }
 
+TEST(SortedOrder, ClusteredKeysAndTinySpans) {
+  std::mt19937_64 gen(11);
+  std::vector<double> clustered;  // all but one key in the first bucket
+  for (int i = 0; i < 500; ++i) clustered.push_back(1 + static_cast<double>(gen() % 50) * 1e-9);
+  clustered.push_back(1e6);
+  EXPECT_EQ(sorted_order(clustered), by_pairs(clustered));
+  std::vector<double> denormal;  // n / span overflows
+  for (int i = 0; i < 100; ++i) denormal.push_back(static_cast<double>(gen() % 3) * 4.9e-324);
+  EXPECT_EQ(sorted_order(denormal), by_pairs(denormal));
+}
+
 }  // namespace
 }  // namespace hpo::tpe

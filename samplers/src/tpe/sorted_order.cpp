@@ -1,52 +1,50 @@
 #include "sorted_order.hpp"
 
 #include <algorithm>
-#include <array>
-#include <cstdint>
-#include <cstring>
+#include <cmath>
 #include <numeric>
-#include <utility>
 
 namespace hpo::tpe {
-namespace {
-
-// Unsigned integers that order as the doubles do: negative numbers flipped entirely,
-// positive ones with the sign bit set.
-std::uint64_t ordered_bits(double x) {
-  x += 0.0;  // −0.0 becomes 0.0
-  std::uint64_t bits;
-  std::memcpy(&bits, &x, sizeof bits);
-  return bits >> 63 ? ~bits : bits | (std::uint64_t{1} << 63);
-}
-
-}  // namespace
 
 std::vector<std::size_t> sorted_order(const std::vector<double>& keys) {
   const std::size_t n = keys.size();
   std::vector<std::size_t> order(n);
   std::iota(order.begin(), order.end(), 0);
+  const auto less = [&keys](std::size_t a, std::size_t b) { return keys[a] < keys[b]; };
   if (n < 64) {
-    std::stable_sort(order.begin(), order.end(), [&keys](std::size_t a, std::size_t b) { return keys[a] < keys[b]; });
+    std::stable_sort(order.begin(), order.end(), less);
     return order;
   }
-  // Least significant byte first; each pass is stable, so ties stay in index order.
-  constexpr int kPasses = 8;
-  std::vector<std::uint64_t> bits(n);
-  std::vector<std::array<std::size_t, 256>> counts(kPasses);
-  for (auto& count : counts) count.fill(0);
-  for (std::size_t i = 0; i < n; ++i) {
-    bits[i] = ordered_bits(keys[i]);
-    for (int pass = 0; pass < kPasses; ++pass) ++counts[pass][(bits[i] >> (8 * pass)) & 0xff];
+  const auto [min, max] = std::minmax_element(keys.begin(), keys.end());
+  const double low = *min, span = *max - *min;
+  const double scale = static_cast<double>(n) / span;
+  if (!(span > 0) || !std::isfinite(span) || !std::isfinite(scale)) {  // equal, infinite or denormal
+    std::stable_sort(order.begin(), order.end(), less);
+    return order;
   }
-  std::vector<std::size_t> next(n);
-  for (int pass = 0; pass < kPasses; ++pass) {
-    auto& count = counts[pass];
-    const int shift = 8 * pass;
-    if (count[(bits[0] >> shift) & 0xff] == n) continue;  // every key has this byte
-    std::size_t offset = 0;
-    for (std::size_t& c : count) offset += std::exchange(c, offset);
-    for (std::size_t i : order) next[count[(bits[i] >> shift) & 0xff]++] = i;
-    order.swap(next);
+  // A bucket sort: n buckets over [min, max], a bucket's keys in index order (a counting
+  // sort), then each bucket sorted stably. (key − min) · scale never decreases as the key
+  // grows, so the buckets are in key order; keys spread over the range leave a few keys
+  // per bucket, and clustered ones fall back to std::stable_sort inside their bucket
+  // (unless they are equal, as the observations of an integer often are).
+  std::vector<std::size_t> bucket(n), start(n + 1, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    bucket[i] = std::min(static_cast<std::size_t>((keys[i] - low) * scale), n - 1);
+    ++start[bucket[i] + 1];
+  }
+  std::partial_sum(start.begin(), start.end(), start.begin());
+  std::vector<std::size_t> next(start.begin(), start.end() - 1);
+  for (std::size_t i = 0; i < n; ++i) order[next[bucket[i]]++] = i;
+  for (std::size_t b = 0; b < n; ++b) {
+    const auto first = order.begin() + static_cast<std::ptrdiff_t>(start[b]);
+    const auto last = order.begin() + static_cast<std::ptrdiff_t>(start[b + 1]);
+    if (std::is_sorted(first, last, less)) continue;
+    if (last - first > 16) {
+      std::stable_sort(first, last, less);
+      continue;
+    }
+    for (auto it = first + (first != last); it < last; ++it)  // insertion sort, stable
+      for (auto j = it; j != first && less(*j, *(j - 1)); --j) std::iter_swap(j, j - 1);
   }
   return order;
 }
