@@ -132,12 +132,16 @@ double untransform(double x, const Distribution& d) {
 double log_sum_exp(const double* terms, std::size_t n, std::vector<std::size_t>& above) {
   constexpr double kNegligible = 50;
   // Four running maxima, independent of each other, instead of one chain of comparisons.
-  double maxima[4] = {-kInf, -kInf, -kInf, -kInf};
+  double max0 = -kInf, max1 = -kInf, max2 = -kInf, max3 = -kInf;
   std::size_t k = 0;
-  for (; k + 4 <= n; k += 4)
-    for (int j = 0; j < 4; ++j) maxima[j] = std::max(maxima[j], terms[k + static_cast<std::size_t>(j)]);
-  for (; k < n; ++k) maxima[0] = std::max(maxima[0], terms[k]);
-  const double max = std::max(std::max(maxima[0], maxima[1]), std::max(maxima[2], maxima[3]));
+  for (; k + 4 <= n; k += 4) {
+    max0 = std::max(max0, terms[k]);
+    max1 = std::max(max1, terms[k + 1]);
+    max2 = std::max(max2, terms[k + 2]);
+    max3 = std::max(max3, terms[k + 3]);
+  }
+  for (; k < n; ++k) max0 = std::max(max0, terms[k]);
+  const double max = std::max(std::max(max0, max1), std::max(max2, max3));
   if (max == -kInf) return -kInf;
   const double cutoff = max - kNegligible;
   // The terms above the cutoff first, without a branch per term (which term is above is
