@@ -74,6 +74,7 @@ double log_ndtr(double x) {
 double log_gauss_mass(double a, double b) {
   if (b <= 0) return log_diff(log_ndtr(b), log_ndtr(a));
   if (a > 0) return log_gauss_mass(-b, -a);  // the left tail is the accurate one
+  if (a < -40 && b > 40) return -0.0;         // log1p(−0 − 0), as below
   return std::log1p(-ndtr(a) - ndtr(-b));    // the central case: no cancellation
 }
 
