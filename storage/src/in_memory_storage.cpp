@@ -4,6 +4,20 @@
 
 namespace hpo {
 
+int InMemoryStorage::StudyRecord::count(const std::optional<std::vector<TrialState>>& states) const {
+  if (!states) return static_cast<int>(trials.size());
+  int n = 0;
+  for (std::size_t s = 0; s < n_in_state.size(); ++s)
+    if (state_selected(static_cast<TrialState>(s), states)) n += n_in_state[s];
+  return n;
+}
+
+void InMemoryStorage::StudyRecord::set_state(FrozenTrial& trial, TrialState state) {
+  --n_in_state[static_cast<std::size_t>(trial.state)];
+  ++n_in_state[static_cast<std::size_t>(state)];
+  trial.state = state;
+}
+
 InMemoryStorage::StudyRecord& InMemoryStorage::study_locked(std::int64_t study_id) {
   auto it = studies_.find(study_id);
   if (it == studies_.end()) throw NotFoundError("no study with id " + std::to_string(study_id));
@@ -40,9 +54,9 @@ std::int64_t InMemoryStorage::create_new_study(const std::vector<StudyDirection>
 
 void InMemoryStorage::delete_study(std::int64_t study_id) {
   std::lock_guard<std::mutex> lock(mutex_);
-  for (std::int64_t trial_id : study_locked(study_id).trial_ids) {
-    trials_.erase(trial_id);
-    trial_study_.erase(trial_id);
+  for (const auto& trial : study_locked(study_id).trials) {
+    trials_.erase(trial->trial_id);
+    trial_study_.erase(trial->trial_id);
   }
   studies_.erase(study_id);
 }
@@ -108,12 +122,14 @@ std::int64_t InMemoryStorage::create_trial_locked(std::int64_t study_id, const F
     trial.datetime_start = Clock::now();
   }
   trial.trial_id = next_trial_id_++;
-  trial.number = static_cast<int>(study.trial_ids.size());
+  trial.number = static_cast<int>(study.trials.size());
   for (const auto& [name, d] : trial.distributions) study.param_distributions.emplace(name, d);
-  study.trial_ids.push_back(trial.trial_id);
+  ++study.n_in_state[static_cast<std::size_t>(trial.state)];
   trial_study_[trial.trial_id] = study_id;
-  trials_.emplace(trial.trial_id, std::make_shared<FrozenTrial>(std::move(trial)));
-  return trials_.rbegin()->first;
+  auto shared = std::make_shared<FrozenTrial>(std::move(trial));
+  study.trials.push_back(shared);
+  trials_.emplace(shared->trial_id, shared);
+  return shared->trial_id;
 }
 
 void InMemoryStorage::set_trial_param(std::int64_t trial_id, const std::string& param_name,
@@ -132,10 +148,10 @@ void InMemoryStorage::set_trial_param(std::int64_t trial_id, const std::string& 
 std::int64_t InMemoryStorage::get_trial_id_from_study_id_trial_number(std::int64_t study_id, int trial_number) {
   std::lock_guard<std::mutex> lock(mutex_);
   const StudyRecord& study = study_locked(study_id);
-  if (trial_number < 0 || trial_number >= static_cast<int>(study.trial_ids.size()))
+  if (trial_number < 0 || trial_number >= static_cast<int>(study.trials.size()))
     throw NotFoundError("study '" + study.study.study_name + "' has no trial number " +
                         std::to_string(trial_number));
-  return study.trial_ids[static_cast<std::size_t>(trial_number)];
+  return study.trials[static_cast<std::size_t>(trial_number)]->trial_id;
 }
 
 bool InMemoryStorage::set_trial_state_values(std::int64_t trial_id, TrialState state,
@@ -143,7 +159,7 @@ bool InMemoryStorage::set_trial_state_values(std::int64_t trial_id, TrialState s
   std::lock_guard<std::mutex> lock(mutex_);
   FrozenTrial& t = running_trial_locked(trial_id);
   if (state == TrialState::Running && t.state != TrialState::Waiting) return false;
-  t.state = state;
+  study_locked(trial_study_.at(trial_id)).set_state(t, state);
   if (!values.empty()) t.values = values;
   if (state == TrialState::Running) t.datetime_start = Clock::now();
   if (is_finished(state)) t.datetime_complete = Clock::now();
@@ -173,15 +189,23 @@ FrozenTrial InMemoryStorage::get_trial(std::int64_t trial_id) {
 std::vector<SharedTrial> InMemoryStorage::get_all_trials_shared(
     std::int64_t study_id, const std::optional<std::vector<TrialState>>& states) {
   std::lock_guard<std::mutex> lock(mutex_);
+  const StudyRecord& study = study_locked(study_id);
   std::vector<SharedTrial> out;
-  for (std::int64_t id : study_locked(study_id).trial_ids) {
-    const std::shared_ptr<FrozenTrial>& t = trials_.at(id);
+  const int n = study.count(states);
+  if (n == 0) return out;
+  out.reserve(static_cast<std::size_t>(n));
+  for (const std::shared_ptr<FrozenTrial>& t : study.trials) {
     if (!state_selected(t->state, states)) continue;
     // A finished trial never changes again, so readers may share it; an unfinished one
     // is copied, since the next write changes it in place.
     out.push_back(is_finished(t->state) ? SharedTrial(t) : std::make_shared<const FrozenTrial>(*t));
   }
   return out;
+}
+
+int InMemoryStorage::get_n_trials(std::int64_t study_id, const std::optional<std::vector<TrialState>>& states) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return study_locked(study_id).count(states);
 }
 
 std::optional<FrozenTrial> InMemoryStorage::fail_stale_trial(std::int64_t trial_id, const RetryOf& retry_of) {
@@ -193,7 +217,9 @@ std::optional<FrozenTrial> InMemoryStorage::fail_stale_trial(std::int64_t trial_
   failed.datetime_complete = Clock::now();
   // Built before anything changes, so that a retry_of that throws changes nothing.
   const std::optional<FrozenTrial> retry = retry_of ? retry_of(failed) : std::nullopt;
-  if (retry) create_trial_locked(trial_study_.at(trial_id), &*retry);
+  const std::int64_t study_id = trial_study_.at(trial_id);
+  if (retry) create_trial_locked(study_id, &*retry);
+  study_locked(study_id).set_state(trial, TrialState::Fail);
   trial = failed;
   return failed;
 }

@@ -3,11 +3,12 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <map>
 #include <numeric>
-#include <unordered_set>
+#include <utility>
 
 #include "hpo/error.hpp"
+#include "first_equal_rows.hpp"
+#include "sorted_order.hpp"
 #include "truncated_normal.hpp"
 
 namespace hpo::tpe {
@@ -61,20 +62,19 @@ std::vector<double> kernel_widths(const std::vector<double>& mus, const Numerica
     std::fill(sigma.begin(), sigma.end(), s);
   } else {
     // The centres with the prior's, sorted (ties in index order, as a stable sort leaves them).
-    std::vector<std::pair<double, std::size_t>> sorted(n + 1);
-    for (std::size_t i = 0; i < n; ++i) sorted[i] = {mus[i], i};
-    sorted[n] = {0.5 * (frame.low + frame.high), n};
-    std::sort(sorted.begin(), sorted.end());
-    const std::size_t m = sorted.size();
+    std::vector<double> centres(mus);
+    centres.push_back(0.5 * (frame.low + frame.high));
+    const std::vector<std::size_t> order = sorted_order(centres);
+    const std::size_t m = centres.size();
     std::vector<double> edges(m + 2);  // bounds around the sorted centres
     edges[0] = frame.low - frame.step / 2;
-    for (std::size_t i = 0; i < m; ++i) edges[i + 1] = sorted[i].first;
+    for (std::size_t i = 0; i < m; ++i) edges[i + 1] = centres[order[i]];
     edges[m + 1] = frame.high + frame.step / 2;
     for (std::size_t i = 0; i < m; ++i) {
       double width = std::max(edges[i + 1] - edges[i], edges[i + 2] - edges[i + 1]);
       if (!options.consider_endpoints && m >= 2 && i == 0) width = edges[2] - edges[1];
       if (!options.consider_endpoints && m >= 2 && i == m - 1) width = edges[m] - edges[m - 1];
-      if (sorted[i].second < n) sigma[sorted[i].second] = width;
+      if (order[i] < n) sigma[order[i]] = width;
     }
   }
   const double max_sigma = range;
@@ -126,17 +126,34 @@ double untransform(double x, const Distribution& d) {
   return std::clamp(low + std::round((x - low) / step) * step, low, static_cast<double>(i.high));
 }
 
-// log Σ e^t over n terms. A term more than kNegligible below the largest adds under
-// e^−50 ≈ 2e−22 of it: with fewer than 10⁵ kernels, all of them together stay below half
-// a unit in the last place, so their exponentials are not computed.
-double log_sum_exp(const double* terms, std::size_t n) {
+// log Σ e^t over n terms (`above` is scratch space). A term more than kNegligible below
+// the largest adds under e^−50 ≈ 2e−22 of it: with fewer than 10⁵ kernels, all of them
+// together stay below half a unit in the last place, so their exponentials are not computed.
+double log_sum_exp(const double* terms, std::size_t n, std::vector<std::size_t>& above) {
   constexpr double kNegligible = 50;
-  const double max = *std::max_element(terms, terms + n);
+  // Four running maxima, independent of each other, instead of one chain of comparisons.
+  double max0 = -kInf, max1 = -kInf, max2 = -kInf, max3 = -kInf;
+  std::size_t k = 0;
+  for (; k + 4 <= n; k += 4) {
+    max0 = std::max(max0, terms[k]);
+    max1 = std::max(max1, terms[k + 1]);
+    max2 = std::max(max2, terms[k + 2]);
+    max3 = std::max(max3, terms[k + 3]);
+  }
+  for (; k < n; ++k) max0 = std::max(max0, terms[k]);
+  const double max = std::max(std::max(max0, max1), std::max(max2, max3));
   if (max == -kInf) return -kInf;
   const double cutoff = max - kNegligible;
+  // The terms above the cutoff first, without a branch per term (which term is above is
+  // as good as random, so a branch would be mispredicted often), then their exponentials.
+  above.resize(n);
+  std::size_t m = 0;
+  for (k = 0; k < n; ++k) {
+    above[m] = k;
+    m += terms[k] > cutoff;
+  }
   double sum = 0;
-  for (std::size_t k = 0; k < n; ++k)
-    if (terms[k] > cutoff) sum += std::exp(terms[k] - max);
+  for (std::size_t j = 0; j < m; ++j) sum += std::exp(terms[above[j]] - max);
   return max + std::log(sum);
 }
 
@@ -195,22 +212,7 @@ void ParzenEstimator::merge_identical_kernels() {
       }
     }
   }
-  // Rows hashed by their bits (+0.0 makes −0.0 equal to 0.0); the first kernel of each
-  // distinct row represents it.
-  const auto row = [&](std::size_t k) { return keys.begin() + static_cast<std::ptrdiff_t>(k * width); };
-  for (double& key : keys) key += 0.0;
-  const auto hash_row = [&](std::size_t k) {
-    std::size_t h = 0;
-    for (auto it = row(k); it != row(k) + static_cast<std::ptrdiff_t>(width); ++it)
-      h = (h ^ std::hash<double>()(*it)) * 0x100000001B3ULL;
-    return h;
-  };
-  const auto equal_rows = [&](std::size_t a, std::size_t b) {
-    return std::equal(row(a), row(a) + static_cast<std::ptrdiff_t>(width), row(b));
-  };
-  std::unordered_set<std::size_t, decltype(hash_row), decltype(equal_rows)> seen(n, hash_row, equal_rows);
-  std::vector<std::size_t> representative(n);  // the first kernel equal to k
-  for (std::size_t k = 0; k < n; ++k) representative[k] = *seen.insert(k).first;
+  const std::vector<std::size_t> representative = first_equal_rows(std::move(keys), width);
   std::vector<std::size_t> first, index_of(n);  // the kernels kept, in their order
   std::vector<double> weights;
   for (std::size_t k = 0; k < n; ++k) {
@@ -280,27 +282,32 @@ std::vector<std::vector<double>> ParzenEstimator::sample(const std::function<dou
 
 std::vector<double> ParzenEstimator::log_pdf(const std::vector<std::vector<double>>& points) const {
   const std::size_t n_kernels = weights_.size();
-  // terms[i * n_kernels + k]: log weight of kernel k plus the log densities of its
-  // parameters' kernels at point i; the mixture's log density is the row's log-sum-exp.
-  std::vector<double> log_weights(n_kernels);
-  for (std::size_t k = 0; k < n_kernels; ++k) log_weights[k] = std::log(weights_[k]);
-  std::vector<double> terms(points.size() * n_kernels);
-  const auto row = [&](std::size_t i) { return terms.data() + i * n_kernels; };
-  for (std::size_t i = 0; i < points.size(); ++i) std::copy(log_weights.begin(), log_weights.end(), row(i));
+  // What each parameter adds to kernel k's log term at a point: a row of the categorical
+  // log probabilities, a row of grid masses (shared by the points of equal value), or a
+  // density computed from each kernel's normalization.
+  struct Column {
+    std::size_t n_choices = 0;  // categorical: log_p[k * n_choices + choice]
+    std::vector<double> log_p;
+    std::vector<double> masses;      // grid: one row of n_kernels per distinct point value
+    std::vector<std::size_t> row_of;  // grid: the row of each point
+    std::vector<double> log_norm, inverse_sigma, x;  // density: per kernel, per point
+    bool density = false;
+    double lo = 0, hi = 0;
+    const NumericalKernels* nk = nullptr;
+  };
+  std::vector<Column> columns(space_.size());
   for (std::size_t p = 0; p < space_.size(); ++p) {
+    Column& column = columns[p];
     if (const auto* c = std::get_if<CategoricalKernels>(&kernels_[p])) {
-      std::vector<double> log_p(c->probabilities.size());
-      for (std::size_t j = 0; j < log_p.size(); ++j) log_p[j] = std::log(c->probabilities[j]);
-      for (std::size_t i = 0; i < points.size(); ++i) {
-        const auto choice = static_cast<std::size_t>(points[i][p]);
-        double* t = row(i);
-        for (std::size_t k = 0; k < n_kernels; ++k) t[k] += log_p[k * c->n_choices + choice];
-      }
+      column.n_choices = c->n_choices;
+      column.log_p.resize(c->probabilities.size());
+      for (std::size_t j = 0; j < column.log_p.size(); ++j) column.log_p[j] = std::log(c->probabilities[j]);
       continue;
     }
     const auto& nk = std::get<NumericalKernels>(kernels_[p]);
-    const bool log_space = is_log(space_[p].second);
-    const double lo = nk.low - nk.step / 2, hi = nk.high + nk.step / 2;
+    column.nk = &nk;
+    column.lo = nk.low - nk.step / 2, column.hi = nk.high + nk.step / 2;
+    const double lo = column.lo, hi = column.hi;
     if (nk.step > 0) {
       // Kernels on a grid repeat (many observations share a value and so a width): the
       // masses are computed once per distinct kernel and distinct point.
@@ -323,45 +330,76 @@ std::vector<double> ParzenEstimator::log_pdf(const std::vector<std::vector<doubl
         const auto [mu, sigma] = distinct[u];
         log_norm[u] = log_gauss_mass((lo - mu) / sigma, (hi - mu) / sigma);
       }
-      std::map<double, std::vector<double>> mass_at;  // point value → log mass per distinct kernel
+      std::vector<double> values;  // the distinct point values, in the order first met
       std::vector<double> mass(distinct.size());
+      column.row_of.resize(points.size());
       for (std::size_t i = 0; i < points.size(); ++i) {
         const double x = points[i][p];
-        auto known = mass_at.find(x);
-        if (known == mass_at.end()) {
-          for (std::size_t u = 0; u < distinct.size(); ++u) {
-            const auto [mu, sigma] = distinct[u];
-            mass[u] = log_gauss_mass((x - nk.step / 2 - mu) / sigma, (x + nk.step / 2 - mu) / sigma) - log_norm[u];
-          }
-          known = mass_at.emplace(x, mass).first;
+        const auto known = std::find(values.begin(), values.end(), x);
+        column.row_of[i] = static_cast<std::size_t>(known - values.begin());
+        if (known != values.end()) continue;
+        values.push_back(x);
+        for (std::size_t u = 0; u < distinct.size(); ++u) {
+          const auto [mu, sigma] = distinct[u];
+          mass[u] = log_gauss_mass((x - nk.step / 2 - mu) / sigma, (x + nk.step / 2 - mu) / sigma) - log_norm[u];
         }
-        double* t = row(i);
-        for (std::size_t k = 0; k < n_kernels; ++k) t[k] += known->second[kernel_of[k]];
+        for (std::size_t k = 0; k < n_kernels; ++k) column.masses.push_back(mass[kernel_of[k]]);
       }
       continue;
     }
     // A density: each kernel's normalization (truncation mass and width) once.
-    std::vector<double> log_norm(n_kernels), inverse_sigma(n_kernels);
+    column.density = true;
+    column.log_norm.resize(n_kernels);
+    column.inverse_sigma.resize(n_kernels);
+    double log_sigma = 0;
     for (std::size_t k = 0; k < n_kernels; ++k) {
-      log_norm[k] = log_gauss_mass((lo - nk.mu[k]) / nk.sigma[k], (hi - nk.mu[k]) / nk.sigma[k]) +
-                    std::log(nk.sigma[k]) + kLogSqrt2Pi;
-      inverse_sigma[k] = 1 / nk.sigma[k];
+      // Most widths are the clip's: their logarithm is the previous kernel's.
+      if (k == 0 || nk.sigma[k] != nk.sigma[k - 1]) log_sigma = std::log(nk.sigma[k]);
+      column.log_norm[k] = log_gauss_mass((lo - nk.mu[k]) / nk.sigma[k], (hi - nk.mu[k]) / nk.sigma[k]) +
+                           log_sigma + kLogSqrt2Pi;
+      column.inverse_sigma[k] = 1 / nk.sigma[k];
     }
-    for (std::size_t i = 0; i < points.size(); ++i) {
-      const double x = log_space ? std::log(points[i][p]) : points[i][p];
-      double* t = row(i);
-      if (x < lo || x > hi) {
-        std::fill(t, t + n_kernels, -kInf);
-        continue;
-      }
-      for (std::size_t k = 0; k < n_kernels; ++k) {
-        const double z = (x - nk.mu[k]) * inverse_sigma[k];
-        t[k] -= 0.5 * z * z + log_norm[k];
-      }
-    }
+    const bool log_space = is_log(space_[p].second);
+    column.x.resize(points.size());
+    for (std::size_t i = 0; i < points.size(); ++i) column.x[i] = log_space ? std::log(points[i][p]) : points[i][p];
   }
+
+  // Point by point: kernel k's term is its log weight plus what each parameter adds (in
+  // parameter order); the mixture's log density is the log-sum-exp of the terms.
+  std::vector<double> log_weights(n_kernels);
+  for (std::size_t k = 0; k < n_kernels; ++k) log_weights[k] = std::log(weights_[k]);
+  std::vector<double> terms(n_kernels);
+  std::vector<std::size_t> scratch;
+  double* t = terms.data();
   std::vector<double> out(points.size());
-  for (std::size_t i = 0; i < points.size(); ++i) out[i] = log_sum_exp(row(i), n_kernels);
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    std::copy(log_weights.begin(), log_weights.end(), t);
+    for (std::size_t p = 0; p < space_.size(); ++p) {
+      const Column& column = columns[p];
+      if (column.n_choices > 0) {
+        const auto choice = static_cast<std::size_t>(points[i][p]);
+        const double* log_p = column.log_p.data() + choice;
+        for (std::size_t k = 0; k < n_kernels; ++k) t[k] += log_p[k * column.n_choices];
+      } else if (!column.density) {
+        const double* mass = column.masses.data() + column.row_of[i] * n_kernels;
+        for (std::size_t k = 0; k < n_kernels; ++k) t[k] += mass[k];
+      } else {
+        const double x = column.x[i];
+        if (x < column.lo || x > column.hi) {
+          std::fill(t, t + n_kernels, -kInf);
+          continue;
+        }
+        const double* mu = column.nk->mu.data();
+        const double* inverse_sigma = column.inverse_sigma.data();
+        const double* log_norm = column.log_norm.data();
+        for (std::size_t k = 0; k < n_kernels; ++k) {
+          const double z = (x - mu[k]) * inverse_sigma[k];
+          t[k] -= 0.5 * z * z + log_norm[k];
+        }
+      }
+    }
+    out[i] = log_sum_exp(t, n_kernels, scratch);
+  }
   return out;
 }
 

@@ -5,11 +5,13 @@
 #include <limits>
 #include <list>
 #include <mutex>
+#include <optional>
 #include <numeric>
 
 #include "hpo/error.hpp"
 #include "hpo/storage.hpp"
 #include "hpo/study.hpp"
+#include "observed_values.hpp"
 #include "parzen_estimator.hpp"
 #include "search_spaces.hpp"
 #include "trial_split.hpp"
@@ -41,6 +43,8 @@ const std::string kRelativeParamsKey = "tpe:relative_params";
 constexpr std::size_t kSystemAttrMaxLength = 2045;  // RDB storages limit attribute values
 // Trials being sampled at once in one process; more only costs a second read.
 constexpr std::size_t kCacheCapacity = 64;
+// Studies whose observed values are kept, most recently sampled first.
+constexpr std::size_t kStudiesObserved = 8;
 
 std::string join_names(const SearchSpace& space) {
   std::string key = "tpe:";
@@ -50,11 +54,21 @@ std::string join_names(const SearchSpace& space) {
 
 }  // namespace
 
+// The values observed in one study, kept across the trials this sampler samples.
+struct TPESampler::Observed {
+  std::weak_ptr<Storage> storage;
+  std::int64_t study_id = 0;
+  std::mutex mutex;
+  tpe::ObservedValues values;
+};
+
 // What one trial's sampling knows about the study: read once, then shared by the relative
 // sampling and every independent suggestion of the trial.
 class TPESampler::History {
  public:
-  History(const Study& study, const FrozenTrial& current, const TPESamplerOptions& options) {
+  History(const Study& study, const FrozenTrial& current, const TPESamplerOptions& options,
+          std::shared_ptr<Observed> observed_values)
+      : observed(std::move(observed_values)) {
     std::vector<TrialState> states{TrialState::Complete, TrialState::Pruned};
     if (options.constant_liar()) states.push_back(TrialState::Running);
     // The storage's own snapshots of the finished trials (they never change): no copies.
@@ -73,6 +87,8 @@ class TPESampler::History {
       std::vector<const FrozenTrial*> all;
       for (const auto& t : trials) all.push_back(t.get());
       split = tpe::split_trials(all, options.gamma()(n_finished), study.directions());
+      std::lock_guard<std::mutex> lock(observed->mutex);
+      rows = observed->values.rows(trials);
     }
   }
 
@@ -82,6 +98,15 @@ class TPESampler::History {
   tpe::TrialSplit split;
   // Multivariate: the joint search spaces (one, or one per group).
   std::vector<SearchSpace> groups;
+  // The study's observed values, and the rows of `trials` in them (once past the startup trials).
+  std::shared_ptr<Observed> observed;
+  std::vector<std::size_t> rows;
+
+  // The internal values of a parameter in `trials`, NaN where unusable.
+  std::vector<double> values(const std::string& name, const Distribution& distribution) const {
+    std::lock_guard<std::mutex> lock(observed->mutex);
+    return observed->values.values(trials, rows, name, distribution);
+  }
 
  private:
   // A RUNNING trial has suggested only some of its relative params so far; the sampler
@@ -113,6 +138,23 @@ struct TPESampler::Cache {
   using Key = std::pair<const Storage*, std::int64_t>;  // (storage, trial id)
   std::mutex mutex;
   std::list<std::pair<Key, std::shared_ptr<const History>>> entries;  // oldest first
+  std::list<std::shared_ptr<Observed>> observed;  // most recently used first
+
+  std::shared_ptr<Observed> observed_in(const Study& study) {
+    std::lock_guard<std::mutex> lock(mutex);
+    observed.remove_if([](const auto& o) { return o->storage.expired(); });
+    for (auto it = observed.begin(); it != observed.end(); ++it)
+      if ((*it)->study_id == study.study_id() && (*it)->storage.lock() == study.storage()) {
+        observed.splice(observed.begin(), observed, it);
+        return observed.front();
+      }
+    auto fresh = std::make_shared<Observed>();
+    fresh->storage = study.storage();
+    fresh->study_id = study.study_id();
+    observed.push_front(fresh);
+    if (observed.size() > kStudiesObserved) observed.pop_back();
+    return fresh;
+  }
 
   void erase(const Key& key) {
     std::lock_guard<std::mutex> lock(mutex);
@@ -146,7 +188,7 @@ std::shared_ptr<const TPESampler::History> TPESampler::history(const Study& stud
     for (const auto& entry : cache_->entries)
       if (entry.first == key) return entry.second;
   }
-  auto built = std::make_shared<const History>(study, trial, options_);
+  auto built = std::make_shared<const History>(study, trial, options_, cache_->observed_in(study));
   std::lock_guard<std::mutex> lock(cache_->mutex);
   cache_->entries.emplace_back(key, built);
   if (cache_->entries.size() > kCacheCapacity) cache_->entries.pop_front();
@@ -209,25 +251,15 @@ std::map<std::string, double> TPESampler::sample(const History& h, const FrozenT
   const tpe::OrderedSpace ordered(space.begin(), space.end());
   // Observations of the trials that have every parameter of the space with a value inside
   // today's distribution (a dynamic range may have moved since).
+  std::vector<std::vector<double>> values(ordered.size());
+  for (std::size_t p = 0; p < ordered.size(); ++p) values[p] = h.values(ordered[p].first, ordered[p].second);
   auto observe = [&](const std::vector<std::size_t>& indices, std::vector<std::size_t>* kept) {
     std::vector<std::vector<double>> columns(ordered.size());
-    std::vector<double> row(ordered.size());
     for (std::size_t k = 0; k < indices.size(); ++k) {
-      const FrozenTrial& t = *h.trials[indices[k]];
       bool usable = true;
-      for (std::size_t p = 0; p < ordered.size() && usable; ++p) {
-        auto value = t.params.find(ordered[p].first);
-        usable = value != t.params.end();
-        if (!usable) break;
-        try {
-          row[p] = to_internal(ordered[p].second, value->second);
-          usable = contains(ordered[p].second, row[p]);
-        } catch (const Error&) {
-          usable = false;
-        }
-      }
+      for (std::size_t p = 0; p < ordered.size() && usable; ++p) usable = !std::isnan(values[p][indices[k]]);
       if (!usable) continue;
-      for (std::size_t p = 0; p < ordered.size(); ++p) columns[p].push_back(row[p]);
+      for (std::size_t p = 0; p < ordered.size(); ++p) columns[p].push_back(values[p][indices[k]]);
       if (kept) kept->push_back(k);
     }
     return columns;

@@ -54,8 +54,10 @@ TrialSplit split_trials(const std::vector<const FrozenTrial*>& trials, int n_bel
   std::vector<bool> is_below(trials.size(), false);
   if (directions.size() == 1) {
     const bool minimize = directions[0] == StudyDirection::Minimize;
+    std::vector<double> value(trials.size());  // contiguous, for the selection's comparisons
+    for (std::size_t i : complete) value[i] = trials[i]->values[0];
     mark_first(complete, wanted, [&](std::size_t a, std::size_t b) {
-      return minimize ? trials[a]->values[0] < trials[b]->values[0] : trials[a]->values[0] > trials[b]->values[0];
+      return minimize ? value[a] < value[b] : value[a] > value[b];
     }, is_below);
   } else {
     Points losses;

@@ -78,6 +78,7 @@ class TPESampler : public Sampler {
 
  private:
   class History;
+  struct Observed;
   std::shared_ptr<const History> history(const Study& study, const FrozenTrial& trial);
   std::map<std::string, double> sample(const History& history, const FrozenTrial& trial,
                                        const SearchSpace& space, const std::string& key) const;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -45,13 +46,22 @@ class InMemoryStorage : public Storage {
   std::vector<SharedTrial> get_all_trials_shared(
       std::int64_t study_id,
       const std::optional<std::vector<TrialState>>& states = std::nullopt) override;
+  int get_n_trials(std::int64_t study_id,
+                   const std::optional<std::vector<TrialState>>& states = std::nullopt) override;
   std::optional<FrozenTrial> fail_stale_trial(std::int64_t trial_id, const RetryOf& retry_of) override;
 
  private:
   struct StudyRecord {
     FrozenStudy study;
-    std::vector<std::int64_t> trial_ids;  // index = trial number
+    std::vector<std::shared_ptr<FrozenTrial>> trials;  // index = trial number
+    // Trials per state (index: TrialState), so that asking for the WAITING trials, which
+    // Study::ask does every time, costs nothing when there are none.
+    std::array<int, 5> n_in_state{};
     std::map<std::string, Distribution> param_distributions;
+
+    // How many trials are in `states` (all when unset).
+    int count(const std::optional<std::vector<TrialState>>& states) const;
+    void set_state(FrozenTrial& trial, TrialState state);
   };
   StudyRecord& study_locked(std::int64_t study_id);
   std::int64_t create_trial_locked(std::int64_t study_id, const FrozenTrial* template_trial);
