@@ -3,7 +3,7 @@
 `hybrid_search --serve` first prints the problem's search space (name -> Optuna
 distribution JSON), then answers each parameter set it is sent with the validation loss of
 the model trained exactly as the C++ studies train it (same data, code and seeds). Prints
-one JSON line per seed: {"seed": s, "curve": [[seconds of training, value], ...]}.
+one JSON line per seed: {"seed": s, "curve": [[seconds of training, value, params], ...]}.
 """
 import argparse
 import json
@@ -41,7 +41,7 @@ for seed in range(args.seeds):
     study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=seed))
     curve = []
     study.optimize(objective, n_trials=args.trials,
-                   callbacks=[lambda s, t: curve.append([training[0], t.value])])
+                   callbacks=[lambda s, t: curve.append([training[0], t.value, t.params])])
     server.stdin.close()
     server.wait()
     print(json.dumps({"seed": seed, "curve": curve}), flush=True)
