@@ -185,6 +185,41 @@ TEST(Robustness, DivergingNeumannIsDetectedAndReported) {
   EXPECT_EQ(diagnostics[3], (std::pair<std::string, double>{"alpha_adaptations", 1}));
 }
 
+// Counts the warnings LibTorch issues while it is the handler.
+class WarningCounter : public c10::WarningHandler {
+ public:
+  void process(const c10::SourceLocation&, const std::string&, const bool) override { ++count; }
+  int count = 0;
+};
+
+TEST(Robustness, NeumannWarnsOnlyWhenTheAlphaItWasGivenIsAdapted) {
+  Ridge ridge = small_ridge();
+  const auto sgd = sgd_for({ridge.w}, 0.1);
+  WarningCounter warnings;
+  const c10::Warning::WarningHandlerGuard capture(&warnings);
+
+  // α = 1/λ_max at the first hyper-step; then the curvature grows about sixfold, as an
+  // MLP's does while it trains, and α follows it without a warning.
+  Neumann automatic(NeumannOptions().terms(200));
+  evaluate(automatic, ridge.problem(), *sgd);
+  const double first_alpha = automatic.alpha();
+  {
+    const torch::NoGradGuard no_grad;
+    ridge.penalty.theta().add_(std::log(50.0));
+  }
+  ridge.set_weights(ridge.optimum());
+  const HyperGradient result = evaluate(automatic, ridge.problem(), *sgd);
+  EXPECT_LT(automatic.alpha(), first_alpha / 3);
+  EXPECT_EQ(automatic.diagnostics()[3], (std::pair<std::string, double>{"alpha_adaptations", 1}));
+  EXPECT_LT(relative_error(result.d_theta[0], ridge.closed_form_hypergradient()), 1e-3);
+  EXPECT_EQ(warnings.count, 0);
+
+  // An α the user gave that makes the series diverge is worth telling them about.
+  Neumann given(NeumannOptions().terms(200).alpha(5.0 / largest_eigenvalue(ridge.hessian())).power_iterations(0));
+  evaluate(given, ridge.problem(), *sgd);
+  EXPECT_EQ(warnings.count, 1);
+}
+
 TEST(Robustness, IndefiniteHessianIsGuardedInCgAndRefusedByNeumann) {
   // L_T = ½λ1 w1² − 5w2² + λ2 w2 has a saddle; v points mostly along the negative direction.
   const torch::Tensor w = torch::tensor({0.5, 0.2}, torch::kFloat64).requires_grad_(true);

@@ -104,6 +104,10 @@ void Neumann::check_alpha(double lambda_max, const char* why) {
   }
   alpha_ = 1.0 / lambda_max;
   ++alpha_adaptations_;
+  // An alpha the user gave was wrong, and they should hear it. One chosen here from an
+  // earlier estimate is expected to adapt as training sharpens the curvature (an MLP's
+  // grows for thousands of steps); diagnostics() counts those adaptations.
+  if (!options_.alpha()) return;
   message << "; alpha adapted to " << alpha_;
   TORCH_WARN(message.str());
 }

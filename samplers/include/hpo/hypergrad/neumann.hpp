@@ -18,8 +18,9 @@ struct NeumannOptions {
   // Power-iteration steps for the λ_max(H) estimate, made at the first hyper-step and
   // again when the series is seen to grow. 0 skips the first-step check.
   TORCH_ARG(int64_t, power_iterations) = 10;
-  // When α·λ_max ≥ 2 the series diverges: with adapt_alpha, α becomes 1/λ_max (and a
-  // warning is issued); without it a DivergenceError is thrown.
+  // When α·λ_max ≥ 2 the series diverges: with adapt_alpha, α becomes 1/λ_max (with a
+  // warning when α was given, counted in diagnostics() either way); without it a
+  // DivergenceError is thrown.
   TORCH_ARG(bool, adapt_alpha) = true;
   // δ ≥ 0: the series inverts H + δI, which a non-convex loss needs to converge at all.
   TORCH_ARG(double, damping) = 0;
