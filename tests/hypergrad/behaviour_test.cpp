@@ -343,6 +343,21 @@ TEST(Contracts, MethodsCheckTheInnerOptimizer) {
   EXPECT_THROW(HyperOptimizer(duplicated, adam, make_method("cg")), ValueError);
 }
 
+TEST(Contracts, OptionsOutOfRangeNameTheirValue) {
+  Ridge ridge = small_ridge();
+  const auto refuse = [&](const HyperOptimizerOptions& options, const std::string& expected) {
+    try {
+      HyperOptimizer optimizer(ridge.problem(), sgd_for({ridge.w}, 0.1), make_method("cg"), options);
+      ADD_FAILURE() << "expected a ValueError mentioning " << expected;
+    } catch (const ValueError& error) {
+      EXPECT_NE(std::string(error.what()).find(expected), std::string::npos) << error.what();
+    }
+  };
+  refuse(HyperOptimizerOptions().value_tolerance(0), "value_tolerance must be > 0, got 0");
+  refuse(HyperOptimizerOptions().inner_steps(0), "inner_steps must be >= 1, got 0");
+  refuse(HyperOptimizerOptions().stationarity_decay(1.5), "stationarity_decay must be in (0, 1], got 1.5");
+}
+
 TEST(Contracts, LearningRateAndMomentumAttachOnlyWhereDifferentiable) {
   Ridge ridge = small_ridge();
   const Hyperparameter lr("lr", 0.1, 1e-3, 1, true);
@@ -502,7 +517,10 @@ TEST(Stationarity, GreedyStepsFillTheGapsBetweenStationaryPoints) {
   EXPECT_FALSE(slow.settle().has_value()) << "greedy steps record no stationary point";
 
   ridge.set_weights(torch::zeros({4}, torch::kFloat64));
-  HyperOptimizer fast(ridge.problem(), sgd_for({ridge.w}, 0.5, 0.5), make_method("cg"));
+  // λ freezes after 5 hyper-steps so that training converges for it: the loose tolerance
+  // of a hyper-step is not enough for a value (value_tolerance).
+  HyperOptimizer fast(ridge.problem(), sgd_for({ridge.w}, 0.5, 0.5), make_method("cg"),
+                      HyperOptimizerOptions().max_hyper_steps(5));
   std::vector<HyperStepReport> reports;
   fast.on_hyper_step([&](const HyperStepReport& report) { reports.push_back(report); });
   train(fast, 300);
@@ -511,7 +529,8 @@ TEST(Stationarity, GreedyStepsFillTheGapsBetweenStationaryPoints) {
   EXPECT_LE(implicit->gradient_ratio, HyperOptimizerOptions().stationarity_tolerance());
   EXPECT_TRUE(std::none_of(implicit, reports.end(), [](const HyperStepReport& r) { return r.greedy; }))
       << "no greedy step after the first stationary point";
-  EXPECT_TRUE(fast.best_point().has_value());
+  ASSERT_TRUE(fast.best_point().has_value());
+  EXPECT_EQ(fast.best_point()->hyper_step, 5);
 
   // An inner optimizer T1-T2 cannot model (Adam) defers instead.
   ridge.set_weights(torch::zeros({4}, torch::kFloat64));

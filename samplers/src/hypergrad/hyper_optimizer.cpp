@@ -33,6 +33,7 @@ void check_options(const HyperOptimizerOptions& options) {
     fail("stationarity_decay must be in (0, 1]", options.stationarity_decay());
   if (!(options.min_stationarity_tolerance() >= 0))
     fail("min_stationarity_tolerance must be >= 0", options.min_stationarity_tolerance());
+  if (!(options.value_tolerance() > 0)) fail("value_tolerance must be > 0", options.value_tolerance());
   if (options.max_hyper_steps() < 0)
     fail("max_hyper_steps must be >= 0 (0 = no limit)", static_cast<double>(options.max_hyper_steps()));
 }
@@ -83,8 +84,10 @@ HyperOptimizer::HyperOptimizer(Problem problem, std::shared_ptr<torch::optim::Op
     if (options_.greedy_when_not_stationary() && method_->assumes_stationary_point() && is_sgd(*inner_)) {
       greedy_ = std::make_unique<T1T2>();
     }
-    stationarity_ = std::make_unique<StationarityMonitor>(
-        options_.stationarity_tolerance(), options_.stationarity_decay(), options_.min_stationarity_tolerance());
+    stationarity_ = std::make_unique<StationarityMonitor>(options_.stationarity_tolerance(),
+                                                          options_.stationarity_decay(),
+                                                          options_.min_stationarity_tolerance(),
+                                                          options_.value_tolerance());
   }
 }
 
@@ -113,10 +116,11 @@ void HyperOptimizer::check_due() {
   steps_since_check_ = 0;
   const StationarityVerdict verdict = stationarity_->check(hyper_steps_);
   last_gradient_ratio_ = verdict.gradient_ratio;
+  reached_stationary_point_ = reached_stationary_point_ || verdict.stationary;
   if (hyper_steps_left()) {
     if (verdict.stationary || !method_->assumes_stationary_point()) {
-      take_hyper_step(*method_, verdict.stationary);
-    } else if (greedy_ && verdict.stalled && !best_point_) {
+      take_hyper_step(*method_, verdict.converged);
+    } else if (greedy_ && verdict.stalled && !reached_stationary_point_) {
       ++greedy_steps_;
       take_hyper_step(*greedy_, false);
     } else {
@@ -124,7 +128,7 @@ void HyperOptimizer::check_due() {
     }
     return;
   }
-  if (verdict.stationary) {
+  if (verdict.converged) {
     const torch::NoGradGuard no_grad;
     record_point(problem_.val_loss().item<double>());
   }
@@ -133,7 +137,7 @@ void HyperOptimizer::check_due() {
 const std::optional<StationaryPoint>& HyperOptimizer::settle() {
   if (stationarity_ && inner_steps_ > 0) {
     const StationarityVerdict verdict = stationarity_->check(hyper_steps_);
-    if (verdict.stationary) {
+    if (verdict.converged) {
       const torch::NoGradGuard no_grad;
       record_point(problem_.val_loss().item<double>());
     }
@@ -250,12 +254,12 @@ const HyperGradient& HyperOptimizer::hyper_step() {
   return take_hyper_step(*method_, false);
 }
 
-const HyperGradient& HyperOptimizer::take_hyper_step(Method& method, bool stationary) {
+const HyperGradient& HyperOptimizer::take_hyper_step(Method& method, bool converged) {
   steps_since_check_ = 0;
   HyperGradient hypergradient = method.hypergradient(HyperStepContext{problem_, *inner_, last_batch_, counters_});
   check_finite(method, hypergradient);
-  // A forced hyper-step away from a stationary point says nothing about this λ's value.
-  if (stationary) record_point(hypergradient.validation_loss);
+  // Away from w*(λ), L_V says nothing about this λ's value.
+  if (converged) record_point(hypergradient.validation_loss);
 
   if (!hyper_optimizer_) make_hyper_optimizer();
   const std::vector<torch::Tensor> gradients = theta_gradients(hypergradient);

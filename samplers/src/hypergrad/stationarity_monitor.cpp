@@ -18,8 +18,9 @@ constexpr double kStandardErrors = 1;
 
 }  // namespace
 
-StationarityMonitor::StationarityMonitor(double tolerance, double decay, double min_tolerance)
-    : tolerance_(tolerance), decay_(decay), min_tolerance_(min_tolerance) {}
+StationarityMonitor::StationarityMonitor(double tolerance, double decay, double min_tolerance,
+                                         double value_tolerance)
+    : tolerance_(tolerance), decay_(decay), min_tolerance_(min_tolerance), value_tolerance_(value_tolerance) {}
 
 void StationarityMonitor::observe(const TensorList& gradients, const Batch& batch) {
   const torch::NoGradGuard no_grad;
@@ -64,6 +65,7 @@ StationarityVerdict StationarityMonitor::check(int64_t hyper_steps) {
   const bool within_noise =
       batches_vary_ && mean_squared <= kStandardErrors * kStandardErrors * variance / effective && rms <= reference_rms_;
   verdict.stationary = verdict.gradient_ratio <= tolerance || within_noise;
+  verdict.converged = verdict.gradient_ratio <= value_tolerance_ || within_noise;
   verdict.stalled = !verdict.stationary && previous_ratio_ && verdict.gradient_ratio > 0.5 * *previous_ratio_;
   previous_ratio_ = verdict.gradient_ratio;
   return verdict;

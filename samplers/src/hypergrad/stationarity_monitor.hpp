@@ -16,6 +16,9 @@ namespace hpo::hypergrad {
 struct StationarityVerdict {
   bool stationary = false;
   double gradient_ratio = 0;  // ‖ḡ‖ / ‖ḡ₀‖
+  // Close enough to w*(λ) that L_V there is L_V(w*(λ)): the ratio within the value
+  // tolerance, or the mini-batch noise floor.
+  bool converged = false;
   // Not stationary, and the ratio fell by less than half since the previous check (of
   // the same λ): training is not about to get there.
   bool stalled = false;
@@ -23,7 +26,7 @@ struct StationarityVerdict {
 
 class StationarityMonitor {
  public:
-  StationarityMonitor(double tolerance, double decay, double min_tolerance);
+  StationarityMonitor(double tolerance, double decay, double min_tolerance, double value_tolerance);
 
   // The gradients ∇_w L_T of one inner step on `batch` (undefined entries: parameters the
   // loss did not use). Accumulated on the device, no synchronization.
@@ -37,6 +40,7 @@ class StationarityMonitor {
   double tolerance_;
   double decay_;
   double min_tolerance_;
+  double value_tolerance_;
   TensorList mean_;             // running mean of g, bias-corrected at use
   torch::Tensor square_mean_;   // running mean of ‖g‖²
   int64_t count_ = 0;

@@ -50,6 +50,12 @@ struct HyperOptimizerOptions {
   TORCH_ARG(double, stationarity_tolerance) = 1e-1;
   TORCH_ARG(double, stationarity_decay) = 0.9;
   TORCH_ARG(double, min_stationarity_tolerance) = 1e-4;
+  // A stationary point becomes a candidate for the trial's value (best_point()) only when
+  // ‖ḡ‖ ≤ value_tolerance · ‖ḡ₀‖, or at the mini-batch noise floor. The early hyper-steps'
+  // loose tolerance is enough to point λ the right way, not to say what the converged
+  // model validates at: on noisy labels a model stopped short of w*(λ) validates better,
+  // and the best of such points would be a value that re-training the params never gives.
+  TORCH_ARG(double, value_tolerance) = 1e-3;
   // Until training first reaches a stationary point, where an implicit method waits for
   // one that training is not about to reach (‖ḡ‖ fell by less than half since the previous
   // check) and the inner optimizer is torch::optim::SGD, step on T1-T2's greedy
@@ -78,7 +84,7 @@ struct HyperStepReport {
   double gradient_ratio = 0;            // ‖ḡ‖ / ‖ḡ₀‖ when the step was taken
 };
 
-// A point where the inner problem was stationary: λ there and L_V of the weights trained
+// A point where the inner problem had converged: λ there and L_V of the weights trained
 // with it. The honest value of a trial is the best of these, with its λ as the params.
 struct StationaryPoint {
   int64_t hyper_step = 0;   // hyper-steps taken before this point (λ after that many)
@@ -158,8 +164,8 @@ class HyperOptimizer {
   void check_due();
   bool hyper_steps_left() const;
   void record_point(double validation_loss);
-  // A hyper-step on `method`'s hypergradient; a stationary one records its point.
-  const HyperGradient& take_hyper_step(Method& method, bool stationary);
+  // A hyper-step on `method`'s hypergradient; a converged one records its point.
+  const HyperGradient& take_hyper_step(Method& method, bool converged);
   void check_finite(const Method& method, const HyperGradient& hypergradient) const;
   // df/dθ for everything refined, in the order of refined().
   std::vector<torch::Tensor> theta_gradients(const HyperGradient& hypergradient) const;
@@ -185,6 +191,7 @@ class HyperOptimizer {
   Batch last_batch_;
   HyperGradient last_hypergradient_;
   std::optional<StationaryPoint> best_point_;
+  bool reached_stationary_point_ = false;  // ends the greedy T1-T2 steps
   std::optional<double> previous_point_loss_;
   std::vector<torch::Tensor> previous_gradients_;
   Counters counters_;
