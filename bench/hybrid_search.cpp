@@ -222,11 +222,11 @@ Problem make_problem(const std::string& name) {
     return {name,           "mlp",     "MLP with per-layer weight decay, Fashion-MNIST 2000 rows 7x7",
             split(fashion_subset(2000)), minibatch_loop(), minibatch, std::nullopt};
   }
-  const std::string converged = "500 full-batch SGD steps, momentum 0.9 (converged)";
+  const std::string converged = "2000 full-batch SGD steps, momentum 0.9 (converged)";
   if (name == "ridge-planted") {
     const DataSplit data = split(synthetic_ridge(name, 300, 20, {2.0, -1.5, 1.0, 0.5}, 1.0));
     return {name,      "ridge",     "per-feature ridge, 4 of 20 features relevant, 300 rows (21 penalties)",
-            data,      full_batch_loop(data, 500, 0.9), converged, ridge_optimum(data)};
+            data,      full_batch_loop(data, 2000, 0.9), converged, ridge_optimum(data)};
   }
   if (name == "ridge-bounds") {
     const DataSplit data = split(synthetic_ridge(name, 200, 10, {1.0, -1.0, 1.0, -1.0, 1.0}, 0.01));
@@ -234,7 +234,7 @@ Problem make_problem(const std::string& name) {
             "ridge",
             "per-feature ridge, optimum on the bounds: 5 noiseless + 5 pure-noise features (11 penalties)",
             data,
-            full_batch_loop(data, 500, 0.9),
+            full_batch_loop(data, 2000, 0.9),
             converged,
             ridge_optimum(data)};
   }
