@@ -18,7 +18,7 @@
 // n trials, the trials each hybrid run needs to reach TPE's 100-trial median, seconds per
 // trial (training only), and writes one SVG of the median curves per problem. On a
 // stochastic problem the lowest of 100 noisy values is partly luck, so it prints the same
-// for what a user gets too: the mean of 3 fresh re-trainings of the study's best trial.
+// for what a user gets too: the mean of 5 fresh re-trainings of the study's best trial.
 //
 //   hybrid_search [--seeds 5] [--reference-trials 100] [--hybrid-trials 20]
 //                 [--problems digits-logistic,digits-logistic-short,fashion-softmax,fashion-mlp,
@@ -89,7 +89,7 @@ struct Point {
 };
 using Curve = std::vector<Point>;
 using Metric = double Point::*;
-constexpr int kRetrainings = 3;
+constexpr int kRetrainings = 5;
 
 struct Problem {
   std::string name;
