@@ -529,8 +529,8 @@ TEST(Stationarity, GreedyStepsFillTheGapsBetweenStationaryPoints) {
   EXPECT_LE(implicit->gradient_ratio, HyperOptimizerOptions().stationarity_tolerance());
   EXPECT_TRUE(std::none_of(implicit, reports.end(), [](const HyperStepReport& r) { return r.greedy; }))
       << "no greedy step after the first stationary point";
-  ASSERT_TRUE(fast.best_point().has_value());
-  EXPECT_EQ(fast.best_point()->hyper_step, 5);
+  ASSERT_TRUE(fast.value_point().has_value());
+  EXPECT_EQ(fast.value_point()->hyper_step, 5);
 
   // An inner optimizer T1-T2 cannot model (Adam) defers instead.
   ridge.set_weights(torch::zeros({4}, torch::kFloat64));
@@ -551,6 +551,22 @@ TEST(Stationarity, MiniBatchTrainingReachesItsNoiseFloor) {
   HyperOptimizer optimizer(problem, sgd_for({ridge.w}, 0.05, 0.5), make_method("cg"));
   train(optimizer, 2000, [](int64_t s) { return Batch{torch::tensor(s % 20)}; });
   EXPECT_GT(optimizer.hyper_steps(), 0);
+}
+
+// At the noise floor L_V of an iterate is a draw from SGD's spread: the value is the latest
+// converged point, because the lowest of many draws is the luckiest, not the best λ.
+TEST(Stationarity, MiniBatchValueIsTheLatestConvergedPoint) {
+  Ridge ridge(make_ridge_data(200, 100, {1.0, 0.7, 1.3, 0.5}, 1.0, 3), torch::full({4}, 0.05, torch::kFloat64));
+  Problem problem = ridge.problem();
+  problem.train_loss = [&ridge](const Batch& b) { return ridge.batch_loss(b.at(0).item<int64_t>(), 10); };
+  HyperOptimizer optimizer(problem, sgd_for({ridge.w}, 0.05, 0.5), make_method("cg"),
+                           HyperOptimizerOptions().max_hyper_steps(2));
+  train(optimizer, 2000, [](int64_t s) { return Batch{torch::tensor(s % 20)}; });
+  const std::optional<StationaryPoint> point = optimizer.settle();
+  ASSERT_TRUE(point.has_value());
+  EXPECT_EQ(point->hyper_step, 2);
+  EXPECT_EQ(point->inner_step, 2000) << "the frozen λ converged at every check; the last one counts";
+  EXPECT_DOUBLE_EQ(point->validation_loss, ridge.val_loss().item<double>());
 }
 
 }  // namespace

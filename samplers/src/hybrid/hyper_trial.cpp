@@ -221,8 +221,8 @@ double HyperTrial::value() {
     const torch::NoGradGuard no_grad;
     trajectory_value_ = optimizer_->problem().val_loss().item<double>();
   }
-  const std::optional<hypergrad::StationaryPoint>& best = refining() ? optimizer_->settle() : std::nullopt;
-  value_ = best ? best->validation_loss : *trajectory_value_;
+  const std::optional<hypergrad::StationaryPoint>& point = refining() ? optimizer_->settle() : std::nullopt;
+  value_ = point ? point->validation_loss : *trajectory_value_;
   return *value_;
 }
 
@@ -254,30 +254,30 @@ Json HyperTrial::record() const {
     out["hessian_vector_products"] = optimizer_->counters().hessian_vector_products;
     out["backward_passes"] = optimizer_->counters().backward_passes;
     out["diagnostics"] = settings_json(described.diagnostics());
-    if (const auto& best = optimizer_->best_point()) {
-      out["stationary_point"] = {{"hyper_step", best->hyper_step},
-                                 {"inner_step", best->inner_step},
-                                 {"validation_loss", best->validation_loss}};
+    if (const auto& point = optimizer_->value_point()) {
+      out["stationary_point"] = {{"hyper_step", point->hyper_step},
+                                 {"inner_step", point->inner_step},
+                                 {"validation_loss", point->validation_loss}};
     }
   }
   return out;
 }
 
-// The params are the λ of the best stationary point; without one, the λ trained last (the
+// The params are the λ of the value's converged point; without one, the λ trained last (the
 // initial values for the implicit methods, which only move λ at stationary points), whose
 // value is then the trajectory's.
 void HyperTrial::collect(Outcome& outcome) const {
-  const std::optional<hypergrad::StationaryPoint>& best =
-      optimizer_ ? optimizer_->best_point() : std::nullopt;
+  const std::optional<hypergrad::StationaryPoint>& point =
+      optimizer_ ? optimizer_->value_point() : std::nullopt;
   // Without a hyper-step λ never moved: the suggested values stand exactly (not their
   // round trip through the hyperparameter's dtype).
   const std::vector<hypergrad::Hyperparameter> order =
-      optimizer_ && (best || optimizer_->hyper_steps() > 0) ? optimizer_->refined()
+      optimizer_ && (point || optimizer_->hyper_steps() > 0) ? optimizer_->refined()
                                                            : std::vector<hypergrad::Hyperparameter>{};
   for (const Refined* r : all_refined()) {
     torch::Tensor values;
     for (std::size_t i = 0; i < order.size(); ++i)
-      if (order[i].name() == r->hyperparameter.name()) values = best ? best->values[i] : order[i].value().detach();
+      if (order[i].name() == r->hyperparameter.name()) values = point ? point->values[i] : order[i].value().detach();
     if (!values.defined()) continue;
     if (r->param_names.empty()) {
       const std::string dir = refinement_->tensor_dir().empty() ? "." : refinement_->tensor_dir();

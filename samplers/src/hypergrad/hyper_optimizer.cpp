@@ -119,10 +119,10 @@ void HyperOptimizer::check_due() {
   reached_stationary_point_ = reached_stationary_point_ || verdict.stationary;
   if (hyper_steps_left()) {
     if (verdict.stationary || !method_->assumes_stationary_point()) {
-      take_hyper_step(*method_, verdict.converged);
+      take_hyper_step(*method_, verdict);
     } else if (greedy_ && verdict.stalled && !reached_stationary_point_) {
       ++greedy_steps_;
-      take_hyper_step(*greedy_, false);
+      take_hyper_step(*greedy_, StationarityVerdict{});
     } else {
       ++deferred_checks_;
     }
@@ -130,7 +130,7 @@ void HyperOptimizer::check_due() {
   }
   if (verdict.converged) {
     const torch::NoGradGuard no_grad;
-    record_point(problem_.val_loss().item<double>());
+    record_point(problem_.val_loss().item<double>(), verdict.sampled);
   }
 }
 
@@ -139,10 +139,10 @@ const std::optional<StationaryPoint>& HyperOptimizer::settle() {
     const StationarityVerdict verdict = stationarity_->check(hyper_steps_);
     if (verdict.converged) {
       const torch::NoGradGuard no_grad;
-      record_point(problem_.val_loss().item<double>());
+      record_point(problem_.val_loss().item<double>(), verdict.sampled);
     }
   }
-  return best_point_;
+  return value_point_;
 }
 
 std::vector<Hyperparameter> HyperOptimizer::refined() const {
@@ -158,12 +158,14 @@ std::vector<torch::Tensor> HyperOptimizer::refined_thetas() const {
   return thetas;
 }
 
-void HyperOptimizer::record_point(double validation_loss) {
+void HyperOptimizer::record_point(double validation_loss, bool sampled) {
   if (!std::isfinite(validation_loss)) return;  // hyper_step() reports it; a frozen check just skips
-  if (best_point_ && !(validation_loss < best_point_->validation_loss)) return;
+  // A deterministic point is L_V(w*(λ)) itself and the lowest is the best λ; a sampled one
+  // is a noisy draw, and the latest has the λ refined longest.
+  if (value_point_ && !sampled && !(validation_loss < value_point_->validation_loss)) return;
   StationaryPoint point{hyper_steps_, inner_steps_, validation_loss, {}};
   for (const Hyperparameter& h : refined()) point.values.push_back(h.value().detach().clone());
-  best_point_ = std::move(point);
+  value_point_ = std::move(point);
 }
 
 void HyperOptimizer::check_finite(const Method& method, const HyperGradient& hypergradient) const {
@@ -251,15 +253,15 @@ void HyperOptimizer::write_inner_hyperparameters() {
 
 const HyperGradient& HyperOptimizer::hyper_step() {
   if (!method_) throw ValueError("this HyperOptimizer has no hypergradient method: it only trains");
-  return take_hyper_step(*method_, false);
+  return take_hyper_step(*method_, StationarityVerdict{});
 }
 
-const HyperGradient& HyperOptimizer::take_hyper_step(Method& method, bool converged) {
+const HyperGradient& HyperOptimizer::take_hyper_step(Method& method, const StationarityVerdict& verdict) {
   steps_since_check_ = 0;
   HyperGradient hypergradient = method.hypergradient(HyperStepContext{problem_, *inner_, last_batch_, counters_});
   check_finite(method, hypergradient);
   // Away from w*(λ), L_V says nothing about this λ's value.
-  if (converged) record_point(hypergradient.validation_loss);
+  if (verdict.converged) record_point(hypergradient.validation_loss, verdict.sampled);
 
   if (!hyper_optimizer_) make_hyper_optimizer();
   const std::vector<torch::Tensor> gradients = theta_gradients(hypergradient);

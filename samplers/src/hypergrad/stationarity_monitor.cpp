@@ -66,6 +66,7 @@ StationarityVerdict StationarityMonitor::check(int64_t hyper_steps) {
       batches_vary_ && mean_squared <= kStandardErrors * kStandardErrors * variance / effective && rms <= reference_rms_;
   verdict.stationary = verdict.gradient_ratio <= tolerance || within_noise;
   verdict.converged = verdict.gradient_ratio <= value_tolerance_ || within_noise;
+  verdict.sampled = batches_vary_;
   verdict.stalled = !verdict.stationary && previous_ratio_ && verdict.gradient_ratio > 0.5 * *previous_ratio_;
   previous_ratio_ = verdict.gradient_ratio;
   return verdict;

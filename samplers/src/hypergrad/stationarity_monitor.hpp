@@ -22,6 +22,9 @@ struct StationarityVerdict {
   // Not stationary, and the ratio fell by less than half since the previous check (of
   // the same λ): training is not about to get there.
   bool stalled = false;
+  // Mini-batches: L_V at this iterate is one draw from SGD's stationary spread, so the
+  // lowest of several such points is the luckiest draw, not the best λ.
+  bool sampled = false;
 };
 
 class StationarityMonitor {

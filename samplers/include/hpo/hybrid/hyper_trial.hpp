@@ -47,8 +47,9 @@ struct HyperparameterOptions {
 // intermediate value (step = hyper-step index) and, after the warm-up, asks the pruner
 // (hpo::TrialPruned). A non-finite hypergradient or loss ends the trial as FAIL with the
 // reason (hypergrad::HypergradientError is an hpo::TrialFailed) and the study goes on.
-// value() is the honest value of the trial: the validation loss at the best stationary
-// point, whose λ become the trial's params. They and the method's record (the system
+// value() is the honest value of the trial: the validation loss at the converged point
+// HyperOptimizer::settle() names (the lowest with full batches, the latest with
+// mini-batches), whose λ become the trial's params. They and the method's record (the system
 // attribute "hypergrad") are written by a finalizer of the trial, which the Study runs
 // when the trial completes or is pruned; a failure to write them fails the trial with the
 // reason. With any other sampler the hyperparameters keep their suggested values and the

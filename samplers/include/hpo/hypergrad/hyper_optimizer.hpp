@@ -16,6 +16,7 @@
 namespace hpo::hypergrad {
 
 class StationarityMonitor;
+struct StationarityVerdict;
 
 // How θ moves along the hypergradient.
 enum class HyperUpdate { SGD, Adam };
@@ -50,7 +51,7 @@ struct HyperOptimizerOptions {
   TORCH_ARG(double, stationarity_tolerance) = 1e-1;
   TORCH_ARG(double, stationarity_decay) = 0.9;
   TORCH_ARG(double, min_stationarity_tolerance) = 1e-4;
-  // A stationary point becomes a candidate for the trial's value (best_point()) only when
+  // A stationary point becomes a candidate for the trial's value (settle()) only when
   // ‖ḡ‖ ≤ value_tolerance · ‖ḡ₀‖, or at the mini-batch noise floor. The early hyper-steps'
   // loose tolerance is enough to point λ the right way, not to say what the converged
   // model validates at: on noisy labels a model stopped short of w*(λ) validates better,
@@ -105,7 +106,7 @@ struct StationaryPoint {
 //                                                  torch::optim::SGDOptions(0.1).momentum(0.9));
 //   HyperOptimizer hopt(problem, sgd, make_method("cg"));
 //   for (auto& batch : loader) hopt.step({batch.data, batch.target});
-//   auto best = hopt.best_point();  // λ and L_V at the best stationary point
+//   auto point = hopt.settle();  // λ and L_V of the point that makes the value
 //
 // Without a method it is a plain trainer: step() trains and nothing else happens.
 // A non-finite validation loss or hypergradient throws NonFiniteError and leaves θ
@@ -126,8 +127,10 @@ class HyperOptimizer {
   // A hyper-step now, stationary or not (also what a passing check triggers). Returns the
   // hypergradient it used. Throws hpo::ValueError without a method.
   const HyperGradient& hyper_step();
-  // Evaluates the current λ as a stationary point if the inner problem is stationary now
-  // (the end of training), and returns the best stationary point seen, if any.
+  // Evaluates the current λ as a converged point if the inner problem is converged now
+  // (the end of training), and returns the point that makes the value, if any: the lowest
+  // converged point of full-batch training, the latest one with mini-batches (where L_V
+  // at an iterate is a noisy draw and the lowest of many is luck).
   const std::optional<StationaryPoint>& settle();
 
   // Makes the inner SGD learning rate / momentum a refined hyperparameter (scalar, e.g.
@@ -152,7 +155,7 @@ class HyperOptimizer {
 
   // The hypergradient of the last hyper-step (empty before the first).
   const HyperGradient& last_hypergradient() const { return last_hypergradient_; }
-  const std::optional<StationaryPoint>& best_point() const { return best_point_; }
+  const std::optional<StationaryPoint>& value_point() const { return value_point_; }
   int64_t hyper_steps() const { return hyper_steps_; }
   int64_t inner_steps() const { return inner_steps_; }
   int64_t deferred_checks() const { return deferred_checks_; }
@@ -163,9 +166,9 @@ class HyperOptimizer {
  private:
   void check_due();
   bool hyper_steps_left() const;
-  void record_point(double validation_loss);
+  void record_point(double validation_loss, bool sampled);
   // A hyper-step on `method`'s hypergradient; a converged one records its point.
-  const HyperGradient& take_hyper_step(Method& method, bool converged);
+  const HyperGradient& take_hyper_step(Method& method, const StationarityVerdict& verdict);
   void check_finite(const Method& method, const HyperGradient& hypergradient) const;
   // df/dθ for everything refined, in the order of refined().
   std::vector<torch::Tensor> theta_gradients(const HyperGradient& hypergradient) const;
@@ -190,7 +193,7 @@ class HyperOptimizer {
   std::function<void(const HyperStepReport&)> callback_;
   Batch last_batch_;
   HyperGradient last_hypergradient_;
-  std::optional<StationaryPoint> best_point_;
+  std::optional<StationaryPoint> value_point_;
   bool reached_stationary_point_ = false;  // ends the greedy T1-T2 steps
   std::optional<double> previous_point_loss_;
   std::vector<torch::Tensor> previous_gradients_;
