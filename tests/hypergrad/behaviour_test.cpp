@@ -132,10 +132,9 @@ struct TwoLayerRegression {
 TEST(Robustness, TwoLayerMlpWithEveryMethod) {
   for (const std::string& name : method_names()) {
     TwoLayerRegression model;
-    // Fifteen steps from the initialization the Hessian is indefinite: Neumann's series
-    // needs damping there (CG finds its own).
-    HyperOptimizer optimizer(model.problem(), sgd_for(model.net->parameters(), 0.05, 0.5),
-                             name == "neumann" ? make_method(NeumannOptions().damping(1.0)) : make_method(name),
+    // Fifteen steps from the initialization the Hessian is indefinite: CG and Neumann find
+    // their own damping there.
+    HyperOptimizer optimizer(model.problem(), sgd_for(model.net->parameters(), 0.05, 0.5), make_method(name),
                              every(5).lr(0.01));
     if (optimizer.method()->differentiates_learning_rate()) {
       optimizer.attach_learning_rate(Hyperparameter("lr", 0.05, 1e-4, 1, true));
@@ -172,7 +171,7 @@ TEST(Robustness, DivergingNeumannIsDetectedAndReported) {
     evaluate(checked, ridge.problem(), *sgd);
     ADD_FAILURE() << "expected a DivergenceError";
   } catch (const DivergenceError& error) {
-    EXPECT_NE(std::string(error.what()).find("alpha * lambda_max"), std::string::npos) << error.what();
+    EXPECT_NE(std::string(error.what()).find("alpha * (lambda_max + damping)"), std::string::npos) << error.what();
   }
 
   // With adapt_alpha, α drops to 1/λ_max and the answer is right.
@@ -220,7 +219,7 @@ TEST(Robustness, NeumannWarnsOnlyWhenTheAlphaItWasGivenIsAdapted) {
   EXPECT_EQ(warnings.count, 1);
 }
 
-TEST(Robustness, IndefiniteHessianIsGuardedInCgAndRefusedByNeumann) {
+TEST(Robustness, IndefiniteHessianIsDampedByCgAndNeumann) {
   // L_T = ½λ1 w1² − 5w2² + λ2 w2 has a saddle; v points mostly along the negative direction.
   const torch::Tensor w = torch::tensor({0.5, 0.2}, torch::kFloat64).requires_grad_(true);
   const Hyperparameter lambda("lambda", torch::tensor({0.5, 0.3}, torch::kFloat64), 1e-3, 10, true);
@@ -230,6 +229,12 @@ TEST(Robustness, IndefiniteHessianIsGuardedInCgAndRefusedByNeumann) {
       [&](const Batch&) { return 0.5 * lambda.value()[0] * w[0] * w[0] - 5 * w[1] * w[1] + lambda.value()[1] * w[1]; },
       [&] { return 0.5 * (w[0] - 1).pow(2) + 0.5 * (w[1] - 3).pow(2); }};
   const auto sgd = sgd_for({w}, 0.1);
+  auto setting = [](const Settings& settings, const std::string& name) {
+    for (const auto& [key, value] : settings)
+      if (key == name) return value;
+    ADD_FAILURE() << "no " << name;
+    return 0.0;
+  };
 
   // Without damping CG stops at the negative direction; with it, δ rises past the
   // curvature −10 and the damped system (H + δI)q = v is solved.
@@ -240,15 +245,22 @@ TEST(Robustness, IndefiniteHessianIsGuardedInCgAndRefusedByNeumann) {
   const HyperGradient result = evaluate(cg, problem, *sgd);
   EXPECT_GE(cg.curvature_guard_hits(), 1);
   EXPECT_TRUE(all_finite(result));
-  double damping = 0;
-  for (const auto& [key, value] : cg.diagnostics())
-    if (key == "damping") damping = value;
-  EXPECT_GT(damping, 10) << "δ above the negative curvature of 10";
+  EXPECT_GT(setting(cg.diagnostics(), "damping"), 10) << "δ above the negative curvature of 10";
   EXPECT_LT(cg.diagnostics()[1].second, 1e-3) << "the damped solve converged";
 
-  Neumann neumann;
-  EXPECT_THROW(evaluate(neumann, problem, *sgd), DivergenceError);
-  EXPECT_EQ(neumann.divergences(), 1);
+  // Neumann's series grows along the negative direction: without adaptive damping that
+  // fails the hyper-step; with it, δ rises past 10 and enough terms sum to the same damped
+  // solve as CG's with that δ.
+  Neumann refusing(NeumannOptions().adaptive_damping(false));
+  EXPECT_THROW(evaluate(refusing, problem, *sgd), DivergenceError);
+  EXPECT_EQ(refusing.divergences(), 1);
+  Neumann neumann(NeumannOptions().terms(4000));
+  const HyperGradient damped = evaluate(neumann, problem, *sgd);
+  const double damping = setting(neumann.diagnostics(), "damping");
+  EXPECT_GT(damping, 10);
+  EXPECT_GE(setting(neumann.diagnostics(), "damping_raises"), 1);
+  ConjugateGradient exact(ConjugateGradientOptions().damping(damping).adaptive_damping(false).tolerance(1e-12));
+  EXPECT_LT(relative_error(damped.d_theta[0], evaluate(exact, problem, *sgd).d_theta[0]), 1e-6);
 }
 
 TEST(Robustness, NeumannWithoutSgdTakesAlphaFromCurvature) {
@@ -383,7 +395,9 @@ TEST(Contracts, LearningRateAndMomentumAttachOnlyWhereDifferentiable) {
 TEST(Contracts, MakeMethodRoundTripsSettings) {
   const std::vector<std::pair<std::string, Settings>> configured{
       {"t1t2", {}},
-      {"neumann", {{"terms", 7}, {"alpha", 0.02}, {"power_iterations", 3}, {"adapt_alpha", 0}, {"damping", 0.1}}},
+      {"neumann",
+       {{"terms", 7}, {"alpha", 0.02}, {"power_iterations", 3}, {"adapt_alpha", 0}, {"damping", 0.1},
+        {"adaptive_damping", 0}}},
       {"cg",
        {{"max_iterations", 9}, {"tolerance", 1e-4}, {"tolerance_decay", 0.5}, {"warm_start", 0}, {"damping", 0.5},
         {"adaptive_damping", 0}}},

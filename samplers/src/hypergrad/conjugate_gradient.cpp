@@ -11,9 +11,6 @@
 namespace hpo::hypergrad {
 namespace {
 
-// Solves again with a raised δ at most this often per hyper-step.
-constexpr int kMaxDampingRaises = 4;
-
 bool same_shapes(const TensorList& a, const TensorList& b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
@@ -107,11 +104,7 @@ TensorList ConjugateGradient::solve(TrainingGradient& graph, const TensorList& v
   for (int raises = 0; result.negative_curvature; ++raises) {
     ++curvature_guard_hits_;
     if (!options_.adaptive_damping() || raises == kMaxDampingRaises) break;
-    // H + δI has curvature h + δ along the offending direction (h: the Rayleigh quotient
-    // of H there); raise δ past −h by a share of the largest curvature seen, so that the
-    // operator is comfortably positive definite along it.
-    const double raised = -*result.negative_curvature + 1e-2 * std::max(largest_curvature_, 1e-12);
-    damping_ = std::max(2 * damping_, raised);
+    damping_ = raised_damping(damping_, *result.negative_curvature, largest_curvature_);
     result = attempt(graph, v, tensor_list::zeros_like(v), tolerance);
   }
   last_relative_residual_ = v_norm > 0 ? result.residual_norm / v_norm : 0;

@@ -1,5 +1,7 @@
 #include "implicit_method.hpp"
 
+#include <algorithm>
+
 namespace hpo::hypergrad {
 
 HyperGradient implicit_hypergradient(const HyperStepContext& context, const Solver& solve) {
@@ -12,6 +14,10 @@ HyperGradient implicit_hypergradient(const HyperStepContext& context, const Solv
   result.validation_loss = validation.loss;
   for (size_t i = 0; i < mixed.size(); ++i) result.d_theta.push_back(validation.d_theta[i] - mixed[i]);
   return result;
+}
+
+double raised_damping(double damping, double negative_curvature, double largest_curvature) {
+  return std::max(2 * damping, -negative_curvature + 1e-2 * std::max(largest_curvature, 1e-12));
 }
 
 }  // namespace hpo::hypergrad

@@ -66,6 +66,7 @@ MethodOptions neumann_options(SettingsReader& reader) {
   if (auto iterations = reader.count("power_iterations")) options.power_iterations(*iterations);
   if (auto adapt = reader.flag("adapt_alpha")) options.adapt_alpha(*adapt);
   if (auto damping = reader.number("damping")) options.damping(*damping);
+  if (auto adaptive = reader.flag("adaptive_damping")) options.adaptive_damping(*adaptive);
   return options;
 }
 

@@ -1,6 +1,7 @@
 #include "hpo/hypergrad/neumann.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <optional>
 #include <sstream>
 
@@ -22,7 +23,8 @@ constexpr double kDivergenceFactor = 10;
 constexpr int64_t kMinimumRecheckIterations = 10;
 
 // Largest-magnitude eigenvalue of H among the directions v excites (the only ones the
-// series sees), as the Rayleigh quotient after power iteration started from v.
+// series sees), as the magnitude of the Rayleigh quotient after power iteration started
+// from v. When that eigenvalue is negative the series grows along it, which solve() sees.
 double estimate_lambda_max(TrainingGradient& graph, const TensorList& v, int64_t iterations) {
   const double v_norm = tensor_list::norm(v);
   if (v_norm == 0) return 0;
@@ -35,12 +37,20 @@ double estimate_lambda_max(TrainingGradient& graph, const TensorList& v, int64_t
     if (hb_norm == 0) return 0;
     b = tensor_list::scaled(hb, 1.0 / hb_norm);
   }
-  return rayleigh;
+  return std::abs(rayleigh);
 }
 
-// α Σ_{j=0..K} (I − α(H + δI))^j v, or nothing when it diverges.
-std::optional<TensorList> neumann_series(TrainingGradient& graph, const TensorList& v,
-                                         double alpha, double damping, int64_t terms) {
+double rayleigh_quotient(TrainingGradient& graph, const TensorList& x) {
+  return tensor_list::dot(x, graph.hessian_vector_product(x)) / tensor_list::dot(x, x);
+}
+
+// α Σ_{j=0..K} (I − α(H + δI))^j v, or the first term that grew too long.
+struct Series {
+  std::optional<TensorList> sum;
+  TensorList grown_term;
+};
+
+Series neumann_series(TrainingGradient& graph, const TensorList& v, double alpha, double damping, int64_t terms) {
   TensorList term = tensor_list::detached_clone(v);
   TensorList sum = tensor_list::detached_clone(v);
   const double limit = kDivergenceFactor * tensor_list::norm(v);
@@ -48,15 +58,15 @@ std::optional<TensorList> neumann_series(TrainingGradient& graph, const TensorLi
     const TensorList product = graph.hessian_vector_product(term);
     for (torch::Tensor& t : term) t.mul_(1 - alpha * damping);
     tensor_list::add_scaled(term, product, -alpha);
-    if (!(tensor_list::norm(term) <= limit)) return std::nullopt;
+    if (!(tensor_list::norm(term) <= limit)) return Series{std::nullopt, std::move(term)};
     tensor_list::add_scaled(sum, term, 1.0);
   }
-  return tensor_list::scaled(sum, alpha);
+  return Series{tensor_list::scaled(sum, alpha), {}};
 }
 
 }  // namespace
 
-Neumann::Neumann(NeumannOptions options) : options_(std::move(options)) {
+Neumann::Neumann(NeumannOptions options) : options_(std::move(options)), damping_(options_.damping()) {
   if (options_.terms() < 0) {
     throw ValueError("neumann: terms must be >= 0, got " + std::to_string(options_.terms()));
   }
@@ -82,6 +92,7 @@ Settings Neumann::settings() const {
   result.emplace_back("power_iterations", static_cast<double>(options_.power_iterations()));
   result.emplace_back("adapt_alpha", options_.adapt_alpha() ? 1.0 : 0.0);
   result.emplace_back("damping", options_.damping());
+  result.emplace_back("adaptive_damping", options_.adaptive_damping() ? 1.0 : 0.0);
   return result;
 }
 
@@ -89,20 +100,23 @@ Settings Neumann::diagnostics() const {
   return {{"alpha", alpha_},
           {"lambda_max", lambda_max_},
           {"divergences", static_cast<double>(divergences_)},
-          {"alpha_adaptations", static_cast<double>(alpha_adaptations_)}};
+          {"alpha_adaptations", static_cast<double>(alpha_adaptations_)},
+          {"damping", damping_},
+          {"damping_raises", static_cast<double>(damping_raises_)}};
 }
 
 void Neumann::check_alpha(double lambda_max, const char* why) {
   lambda_max_ = lambda_max;
-  if (lambda_max <= 0 || alpha_ * lambda_max < 2) return;
+  if (lambda_max <= 0 || alpha_ * (lambda_max + damping_) < 2) return;
   std::ostringstream message;
   message << "neumann: " << why << ": power iteration estimates lambda_max(H) = " << lambda_max
-          << ", so alpha * lambda_max = " << alpha_ * lambda_max << " >= 2 with alpha = " << alpha_;
+          << ", so alpha * (lambda_max + damping) = " << alpha_ * (lambda_max + damping_)
+          << " >= 2 with alpha = " << alpha_ << ", damping = " << damping_;
   if (!options_.adapt_alpha()) {
     message << "; the series diverges: lower alpha or enable adapt_alpha";
     throw DivergenceError(message.str());
   }
-  alpha_ = 1.0 / lambda_max;
+  alpha_ = 1.0 / (lambda_max + damping_);
   ++alpha_adaptations_;
   // An alpha the user gave was wrong, and they should hear it. One chosen here from an
   // earlier estimate is expected to adapt as training sharpens the curvature (an MLP's
@@ -117,43 +131,67 @@ void Neumann::choose_alpha(TrainingGradient& graph, const TensorList& v) {
   if (options_.alpha()) {
     alpha_ = *options_.alpha();
     if (options_.power_iterations() > 0) {
-      check_alpha(estimate_lambda_max(graph, v, options_.power_iterations()) + options_.damping(),
-                  "first hyper-step check");
+      check_alpha(estimate_lambda_max(graph, v, options_.power_iterations()), "first hyper-step check");
     }
     return;
   }
   // Not the inner learning rate: under momentum μ, SGD's effective step is η/(1 − μ), ten
   // times η at μ = 0.9, and neither says how far the series may step. 1/λ_max does.
-  lambda_max_ = estimate_lambda_max(graph, v, recheck_iterations()) + options_.damping();
-  if (!(lambda_max_ > 0)) {
+  lambda_max_ = estimate_lambda_max(graph, v, recheck_iterations());
+  if (!(lambda_max_ + damping_ > 0)) {
     ++divergences_;
-    std::ostringstream message;
-    message << "neumann: the curvature estimate along the validation gradient is " << lambda_max_
-            << " <= 0, so no step size alpha makes the series converge (set damping, or use 'cg')";
-    throw DivergenceError(message.str());
+    throw DivergenceError(
+        "neumann: H has no curvature along the validation gradient, so nothing sets the step size alpha "
+        "(give alpha or damping)");
   }
-  alpha_ = 1.0 / lambda_max_;
+  alpha_ = 1.0 / (lambda_max_ + damping_);
+}
+
+void Neumann::raise_damping(double negative_curvature) {
+  damping_ = raised_damping(damping_, negative_curvature, lambda_max_);
+  ++damping_raises_;
+  // An α chosen here follows δ; a given one is kept unless it is now too large.
+  if (options_.alpha()) {
+    check_alpha(lambda_max_, "damping raised");
+  } else {
+    alpha_ = 1.0 / (lambda_max_ + damping_);
+  }
 }
 
 TensorList Neumann::solve(TrainingGradient& graph, const TensorList& v) {
   choose_alpha(graph, v);
-  std::optional<TensorList> q = neumann_series(graph, v, alpha_, options_.damping(), options_.terms());
-  if (q) return *q;
-
-  ++divergences_;
-  const double alpha_before = alpha_;
-  check_alpha(estimate_lambda_max(graph, v, recheck_iterations()) + options_.damping(), "a series term grew");
-  if (alpha_ != alpha_before) q = neumann_series(graph, v, alpha_, options_.damping(), options_.terms());
-  if (!q) {
+  for (int retries = 0;; ++retries) {
+    Series series = neumann_series(graph, v, alpha_, damping_, options_.terms());
+    if (series.sum) return *series.sum;
+    ++divergences_;
+    // A term grows along eigen-directions where 1 − α(h + δ) lies outside [−1, 1]: h + δ < 0
+    // (negative curvature), or α(h + δ) > 2 (α too large). The grown term is dominated by
+    // them, so the curvature along it says which.
+    const double curvature = rayleigh_quotient(graph, series.grown_term);
+    const bool negative = curvature + damping_ <= 0;
+    const double alpha_before = alpha_;
+    if (retries < kMaxDampingRaises) {
+      if (negative && options_.adaptive_damping()) {
+        raise_damping(curvature);
+        continue;
+      }
+      if (!negative) {
+        check_alpha(estimate_lambda_max(graph, v, recheck_iterations()), "a series term grew");
+        if (alpha_ != alpha_before) continue;
+      }
+    }
     std::ostringstream message;
     message << "neumann: a series term grew past " << kDivergenceFactor
-            << " times the validation gradient with alpha = " << alpha_
-            << " (curvature estimate " << lambda_max_
-            << "); the Hessian is not positive definite along it (set damping, or use 'cg', "
-               "which guards against this)";
+            << " times the validation gradient with alpha = " << alpha_ << " and damping = " << damping_
+            << " (curvature " << curvature << " along it, largest curvature estimate " << lambda_max_ << "); ";
+    if (negative && !options_.adaptive_damping()) {
+      message << "the Hessian is not positive definite along it (set damping, enable adaptive_damping, or use "
+                 "'cg')";
+    } else {
+      message << "adapting alpha and damping did not stop it (use 'cg')";
+    }
     throw DivergenceError(message.str());
   }
-  return *q;
 }
 
 HyperGradient Neumann::hypergradient(const HyperStepContext& context) {

@@ -24,14 +24,20 @@ struct NeumannOptions {
   TORCH_ARG(bool, adapt_alpha) = true;
   // δ ≥ 0: the series inverts H + δI, which a non-convex loss needs to converge at all.
   TORCH_ARG(double, damping) = 0;
+  // When a term grows along a direction where H + δI has curvature ≤ 0 (a saddle of L_T, as
+  // on any MLP), raise δ past it and sum again (at most a few times per hyper-step),
+  // instead of failing the trial. δ stays raised for later hyper-steps, as in CG.
+  TORCH_ARG(bool, adaptive_damping) = true;
 };
 
 // Implicit differentiation with a truncated Neumann series for H⁻¹ (Lorraine et al.
 // 2020). q equals what differentiating K+1 SGD steps of rate α from a stationary point
 // gives, and converges to H⁻¹v iff α·λ_max(H) < 2 for a positive definite H; then no term
-// is longer than v. A term ten times longer than v is taken as divergence: it is counted,
-// λ_max is estimated, and α is adapted (or DivergenceError thrown); if α was not the cause
-// (negative curvature), DivergenceError is thrown. Cost ~K+3 backward passes.
+// is longer than v. A term ten times longer than v is taken as divergence and counted; the
+// curvature along that term says why. Negative curvature raises δ (adaptive_damping) or
+// throws DivergenceError; positive curvature means α is too large: λ_max is estimated
+// again and α adapted (or DivergenceError thrown). Cost ~K+3 backward passes, K more per
+// retry.
 class Neumann final : public Method {
  public:
   explicit Neumann(NeumannOptions options = {});
@@ -39,7 +45,8 @@ class Neumann final : public Method {
   std::string name() const override { return "neumann"; }
   bool assumes_stationary_point() const override { return true; }
   Settings settings() const override;
-  // alpha (in use), lambda_max (last estimate, 0 if none), divergences, alpha_adaptations.
+  // alpha (in use), lambda_max (the last estimate of H's largest curvature, 0 if none),
+  // divergences, alpha_adaptations, damping (δ in use), damping_raises.
   Settings diagnostics() const override;
   HyperGradient hypergradient(const HyperStepContext& context) override;
 
@@ -51,15 +58,19 @@ class Neumann final : public Method {
  private:
   TensorList solve(TrainingGradient& graph, const TensorList& v);
   void choose_alpha(TrainingGradient& graph, const TensorList& v);
-  // Records λ_max; when α·λ_max ≥ 2, adapts α or throws DivergenceError.
+  // Records λ_max(H); when α·(λ_max + δ) ≥ 2, adapts α or throws DivergenceError.
   void check_alpha(double lambda_max, const char* why);
+  // After a term grew along a direction of curvature h + δ ≤ 0: raises δ past it.
+  void raise_damping(double negative_curvature);
   int64_t recheck_iterations() const;
 
   NeumannOptions options_;
   double alpha_ = 0;
   double lambda_max_ = 0;
+  double damping_;
   int64_t divergences_ = 0;
   int64_t alpha_adaptations_ = 0;
+  int64_t damping_raises_ = 0;
 };
 
 }  // namespace hpo::hypergrad
