@@ -145,6 +145,11 @@ TEST(Robustness, TwoLayerMlpWithEveryMethod) {
     EXPECT_GT(optimizer.last_hypergradient().d_theta[0].abs().sum().item<double>(), 0) << name;
     EXPECT_NE(model.decay.values(), std::vector<double>(2, 1e-2)) << name;
     EXPECT_GE(optimizer.counters().backward_passes, 3 * 3) << name;
+    if (name == "neumann") {
+      const auto [key, raises] = optimizer.method()->diagnostics().back();
+      EXPECT_EQ(key, "damping_raises");
+      EXPECT_GE(raises, 1) << "the indefinite Hessian raised Neumann's damping";
+    }
     if (optimizer.learning_rate()) {
       EXPECT_NE(optimizer.learning_rate()->values()[0], 0.05) << name;
     }
