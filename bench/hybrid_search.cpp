@@ -281,15 +281,12 @@ class Judge {
   hpo::Study study_;
 };
 
-// A study with `sampler` and the default pruner (or none); refined trials are judged by
-// re-training.
+// A study with `sampler` and the default pruner; refined trials are judged by re-training.
 Curve run(const Problem& problem, const std::shared_ptr<hpo::Sampler>& sampler, int n_trials, std::uint64_t seed,
-          bool judge_by_retraining, bool pruning) {
+          bool judge_by_retraining) {
   auto task = make_task(problem, seed);
   Judge judge(problem, seed);
-  hpo::StudyOptions options = hpo::StudyOptions().sampler(sampler);
-  if (!pruning) options.pruner(std::make_shared<hpo::NopPruner>());
-  hpo::Study study = hpo::create_study(hpo::open_storage(), options);
+  hpo::Study study = hpo::create_study(hpo::open_storage(), hpo::StudyOptions().sampler(sampler));
   Curve curve;
   double best = INFINITY, retrained = INFINITY, training = 0;
   int incumbent = -1;
@@ -485,20 +482,24 @@ Settings parse(int argc, char** argv) {
 }
 
 std::shared_ptr<hpo::Sampler> hybrid_sampler(const std::string& method, std::shared_ptr<hpo::Sampler> base,
-                                             std::uint64_t seed) {
-  auto options = hpo::HypergradientSamplerOptions().method(hpo::hypergrad::method_options(method)).seed(seed);
+                                             std::uint64_t seed,
+                                             std::optional<std::int64_t> pruning_warmup_steps = std::nullopt) {
+  auto options = hpo::HypergradientSamplerOptions()
+                     .method(hpo::hypergrad::method_options(method))
+                     .seed(seed)
+                     .pruning_warmup_steps(pruning_warmup_steps);
   return std::make_shared<hpo::HypergradientSampler>(options, std::move(base));
 }
 
 std::vector<Config> run_problem(const Settings& s, const Problem& problem, const std::string& self) {
   std::vector<Config> configs;
   auto add = [&](const std::string& name, int n_trials, bool judged,
-                 const std::function<std::shared_ptr<hpo::Sampler>(std::uint64_t)>& sampler, bool pruning = true) {
+                 const std::function<std::shared_ptr<hpo::Sampler>(std::uint64_t)>& sampler) {
     std::cerr << problem.name << ": " << name << ", " << s.seeds << " seeds x " << n_trials << " trials\n";
     configs.push_back({name, {}});
     for (int seed = 0; seed < s.seeds; ++seed) {
       const auto u = static_cast<std::uint64_t>(seed);
-      configs.back().curves.push_back(run(problem, sampler(u), n_trials, u, judged, pruning));
+      configs.back().curves.push_back(run(problem, sampler(u), n_trials, u, judged));
     }
   };
   add("random", s.reference_trials, false, [](std::uint64_t seed) { return std::make_shared<hpo::RandomSampler>(seed); });
@@ -519,11 +520,10 @@ std::vector<Config> run_problem(const Settings& s, const Problem& problem, const
   add("hybrid cg + tpe", s.hybrid_trials, true, [](std::uint64_t seed) {
     return hybrid_sampler("cg", std::make_shared<hpo::TPESampler>(hpo::TPESamplerOptions().seed(seed)), seed);
   });
-  // The default pruner must never make the search worse than no pruning.
-  add(
-      "hybrid cg unpruned", s.hybrid_trials, true,
-      [](std::uint64_t seed) { return hybrid_sampler("cg", std::make_shared<hpo::RandomSampler>(seed), seed); },
-      /*pruning=*/false);
+  // Hybrid trials are not pruned by default; this row measures the opt-in.
+  add("hybrid cg pruned", s.hybrid_trials, true, [](std::uint64_t seed) {
+    return hybrid_sampler("cg", std::make_shared<hpo::RandomSampler>(seed), seed, /*pruning_warmup_steps=*/10);
+  });
   return configs;
 }
 

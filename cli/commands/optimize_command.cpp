@@ -170,12 +170,12 @@ std::shared_ptr<Sampler> make_sampler(const OptimizeRequest& request, std::size_
       base);
 }
 
-// The median rule, judged only after the first third of a trial's reports (epochs, or
-// hyper-steps under the hybrid sampler): early validation losses of all trials are close
-// together, and pruning on their noise would stop good trials.
+// The median rule over epochs, judged only after the first third of them: early
+// validation losses of all trials are close together, and pruning on their noise would stop
+// good trials. Hybrid trials are not pruned (HypergradientSamplerOptions::pruning_warmup_steps).
 std::shared_ptr<Pruner> make_pruner(const OptimizeRequest& request) {
-  const int reports = request.hybrid ? request.hyper_steps : request.training.epochs;
-  return std::make_shared<MedianPruner>(PercentilePrunerOptions().n_startup_trials(5).n_warmup_steps(reports / 3));
+  return std::make_shared<MedianPruner>(
+      PercentilePrunerOptions().n_startup_trials(5).n_warmup_steps(request.training.epochs / 3));
 }
 
 // Loads the study for this request, creating it on the first run; refuses a study that was

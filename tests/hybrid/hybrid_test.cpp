@@ -309,6 +309,19 @@ class PruneFromStep : public Pruner {
   bool prune(const Study&, const FrozenTrial& trial) override { return trial.last_step().value_or(0) >= 3; }
 };
 
+TEST(Hybrid, HybridTrialsAreNotPrunedByDefault) {
+  Study study = create_study(open_storage(), StudyOptions()
+                                                 .sampler(std::make_shared<HypergradientSampler>(sampler_options(5)))
+                                                 .pruner(std::make_shared<PruneFromStep>()));
+  study.optimize([](Trial& t) { return ridge_objective(t); }, OptimizeOptions().n_trials(2));
+  for (const auto& t : study.trials()) {
+    EXPECT_EQ(t.state, TrialState::Complete);
+    const int hyper_steps = t.system_attrs.at("hypergrad").at("hyper_steps");
+    EXPECT_GE(hyper_steps, 10) << "every hyper-step a pruning warm-up of 10 would have judged";
+    EXPECT_EQ(t.intermediate_values.size(), static_cast<std::size_t>(hyper_steps)) << "each hyper-step still reports";
+  }
+}
+
 TEST(Hybrid, HyperStepsReportToThePrunerAfterTheWarmUp) {
   auto options = sampler_options(5).pruning_warmup_steps(4);
   Study study = create_study(open_storage(), StudyOptions()

@@ -209,7 +209,8 @@ hypergrad::HyperOptimizer& HyperTrial::make_optimizer(hypergrad::Problem problem
 void HyperTrial::on_hyper_step(const hypergrad::HyperStepReport& report) {
   hypergradient_norms_.push_back(report.hypergradient_norm);
   trial_.report(report.validation_loss, report.step);
-  if (report.step >= refinement_->pruning_warmup_steps() && trial_.should_prune())
+  const std::optional<std::int64_t>& warmup = refinement_->pruning_warmup_steps();
+  if (warmup && report.step >= *warmup && trial_.should_prune())
     throw TrialPruned("pruned at hyper-step " + std::to_string(report.step) + " with validation loss " +
                       std::to_string(report.validation_loss));
 }

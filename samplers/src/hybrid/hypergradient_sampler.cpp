@@ -39,8 +39,8 @@ HypergradientSampler::HypergradientSampler(HypergradientSamplerOptions options,
     throw ValueError("perturbation " + std::to_string(options_.perturbation()) + " is negative, expected >= 0");
   if (options_.n_startup_trials() < 0)
     throw ValueError("n_startup_trials " + std::to_string(options_.n_startup_trials()) + " is negative");
-  if (options_.pruning_warmup_steps() < 0)
-    throw ValueError("pruning_warmup_steps " + std::to_string(options_.pruning_warmup_steps()) + " is negative");
+  if (options_.pruning_warmup_steps() && *options_.pruning_warmup_steps() < 0)
+    throw ValueError("pruning_warmup_steps " + std::to_string(*options_.pruning_warmup_steps()) + " is negative");
   if (options_.max_param_elements() < 1)
     throw ValueError("max_param_elements " + std::to_string(options_.max_param_elements()) + " is below 1");
 }
