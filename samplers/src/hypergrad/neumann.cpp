@@ -116,7 +116,7 @@ void Neumann::check_alpha(double lambda_max, const char* why) {
     message << "; the series diverges: lower alpha or enable adapt_alpha";
     throw DivergenceError(message.str());
   }
-  alpha_ = 1.0 / (lambda_max + damping_);
+  alpha_ = fitted_alpha();
   ++alpha_adaptations_;
   // An alpha the user gave was wrong, and they should hear it. One chosen here from an
   // earlier estimate is expected to adapt as training sharpens the curvature (an MLP's
@@ -144,7 +144,7 @@ void Neumann::choose_alpha(TrainingGradient& graph, const TensorList& v) {
         "neumann: H has no curvature along the validation gradient, so nothing sets the step size alpha "
         "(give alpha or damping)");
   }
-  alpha_ = 1.0 / (lambda_max_ + damping_);
+  alpha_ = fitted_alpha();
 }
 
 void Neumann::raise_damping(double negative_curvature) {
@@ -154,7 +154,7 @@ void Neumann::raise_damping(double negative_curvature) {
   if (options_.alpha()) {
     check_alpha(lambda_max_, "damping raised");
   } else {
-    alpha_ = 1.0 / (lambda_max_ + damping_);
+    alpha_ = fitted_alpha();
   }
 }
 

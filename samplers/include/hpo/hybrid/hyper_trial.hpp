@@ -45,8 +45,9 @@ struct HyperparameterOptions {
 // HypergradientSampler does), the optimizer refines the hyperparameters at stationary
 // points of the training; each hyper-step reports the validation loss there as an
 // intermediate value (step = hyper-step index) and, when the sampler's
-// pruning_warmup_steps is set, asks the pruner from that hyper-step on (hpo::TrialPruned). A non-finite hypergradient or loss ends the trial as FAIL with the
-// reason (hypergrad::HypergradientError is an hpo::TrialFailed) and the study goes on.
+// pruning_warmup_steps is set, asks the pruner from that hyper-step on (hpo::TrialPruned).
+// A non-finite hypergradient or loss ends the trial as FAIL with the reason
+// (hypergrad::HypergradientError is an hpo::TrialFailed) and the study goes on.
 // value() is the honest value of the trial: the validation loss at the converged point
 // HyperOptimizer::settle() names (the lowest with full batches, the latest with
 // mini-batches), whose λ become the trial's params. They and the method's record (the system

@@ -62,6 +62,8 @@ class Neumann final : public Method {
   void check_alpha(double lambda_max, const char* why);
   // After a term grew along a direction of curvature h + δ ≤ 0: raises δ past it.
   void raise_damping(double negative_curvature);
+  // 1/(λ_max + δ): the step that keeps every term of the series from growing.
+  double fitted_alpha() const { return 1.0 / (lambda_max_ + damping_); }
   int64_t recheck_iterations() const;
 
   NeumannOptions options_;
