@@ -55,12 +55,13 @@ struct TrainingOptions {
   double momentum = 0.9;
 };
 
-// Minibatch SGD with momentum on data_loss + penalty over shuffled batches of `train`,
-// through the trial's HyperOptimizer: under the hybrid sampler it refines the loss
-// hyperparameters and reports the validation loss at each hyper-step; otherwise the
-// validation loss (data_loss on `valid`) is reported after every epoch. Either way the
-// pruner is asked (hpo::TrialPruned). Stops with Interrupted on Ctrl-C and with
-// TrainingDiverged on a non-finite loss. The trial's value is then hyper.value().
+// Minibatch SGD with momentum on data_loss + penalty over shuffled batches of `train` (one
+// full batch, passed as an empty Batch, when batch_size covers every row), through the
+// trial's HyperOptimizer: under the hybrid sampler it refines the loss hyperparameters and
+// reports the validation loss at each hyper-step; otherwise the validation loss (data_loss
+// on `valid`) is reported after every epoch. Either way the pruner is asked
+// (hpo::TrialPruned). Stops with Interrupted on Ctrl-C and with TrainingDiverged on a
+// non-finite loss. The trial's value is then hyper.value().
 void train_model(const Model& model, const DataLoss& data_loss, const TensorData& train,
                    const TensorData& valid, const TrainingOptions& options, HyperTrial& hyper);
 

@@ -103,7 +103,8 @@ TEST_F(OptimizeTest, HybridSamplerRefinesThePenalties) {
       << run.out;
   expect_ok(args({digits("logistic", 2), {"--sampler", "hybrid", "--method", "neumann", "--hyper-steps", "4",
                                           "--study-name", "greedy"}}));
-  for (const char* study : {"hybrid", "greedy"}) {
+  expect_ok(args({digits("logistic", 1), {"--sampler", "hybrid", "--batch-size", "100000", "--study-name", "full"}}));
+  for (const char* study : {"hybrid", "greedy", "full"}) {
     for (const Json& trial : trials(study)) EXPECT_EQ(trial["state"], "COMPLETE");
   }
   if (has_python_optuna()) {
@@ -123,7 +124,11 @@ TEST_F(OptimizeTest, HybridSamplerRefinesThePenalties) {
       EXPECT_EQ(record["hyper_steps"], 4);
       EXPECT_EQ(trial["steps"], 4);
       EXPECT_NE(record["initial_params"]["feature_l2[7]"], trial["params"]["feature_l2[7]"]);
+      EXPECT_EQ(record["mini_batches"], true);
     }
+    // A batch size that covers every row is one full batch, not a mini-batch reshuffled
+    // each epoch: its converged points are L_V(w*(λ)) itself, and the lowest is the value.
+    for (const Json& trial : records("full")) EXPECT_EQ(trial["hypergrad"]["mini_batches"], false);
     for (const Json& trial : records("greedy")) {
       const Json& record = trial["hypergrad"];
       EXPECT_EQ(record["method"], "neumann");

@@ -252,6 +252,7 @@ Json HyperTrial::record() const {
     out["inner_steps"] = optimizer_->inner_steps();
     out["deferred_checks"] = optimizer_->deferred_checks();
     out["greedy_steps"] = optimizer_->greedy_steps();
+    out["mini_batches"] = optimizer_->mini_batches();
     out["hessian_vector_products"] = optimizer_->counters().hessian_vector_products;
     out["backward_passes"] = optimizer_->counters().backward_passes;
     out["diagnostics"] = settings_json(described.diagnostics());

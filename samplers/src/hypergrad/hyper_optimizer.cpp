@@ -145,6 +145,8 @@ const std::optional<StationaryPoint>& HyperOptimizer::settle() {
   return value_point_;
 }
 
+bool HyperOptimizer::mini_batches() const { return stationarity_ && stationarity_->batches_vary(); }
+
 std::vector<Hyperparameter> HyperOptimizer::refined() const {
   std::vector<Hyperparameter> all = problem_.hyperparameters;
   if (learning_rate_) all.push_back(*learning_rate_);

@@ -38,6 +38,8 @@ class StationarityMonitor {
   StationarityVerdict check(int64_t hyper_steps);
   // λ changed: the running mean starts again (the old gradients belong to another w*).
   void restart();
+  // Whether step() has been given different batch tensors (mini-batches) so far.
+  bool batches_vary() const { return batches_vary_; }
 
  private:
   double tolerance_;
