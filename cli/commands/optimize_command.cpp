@@ -336,7 +336,8 @@ std::vector<Command> optimize_commands() {
                  ("seed", po::value<std::uint64_t>()->default_value(0)->value_name("S"),
                   "seeds the split, the sampler and the training")
                  ("epochs", po::value<int>()->default_value(20)->value_name("N"), "training epochs per trial")
-                 ("batch-size", po::value<int>()->default_value(64)->value_name("N"), "minibatch size (at least the training rows: full-batch training)")
+                 ("batch-size", po::value<int>()->default_value(64)->value_name("N"),
+                  "minibatch size (at least the training rows: full-batch training)")
                  ("heartbeat-interval", po::value<double>()->default_value(kDefaultHeartbeatSeconds, "30")
                                             ->value_name("SECONDS"),
                   "advanced: how often a running trial records that it is alive; a trial left RUNNING "

@@ -1,7 +1,9 @@
 #include "tasks/training.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "hpo/error.hpp"
 #include "interrupt.hpp"
@@ -59,6 +61,20 @@ double evaluate_accuracy(const Model& model, const TensorData& data) {
   return predicted.eq(data.targets).to(torch::kFloat64).mean().item<double>();
 }
 
+// One epoch's batches: shuffled slices of the row numbers, or, when one batch covers every
+// row, a single empty Batch, as the HyperOptimizer expects of full-batch training (a fresh
+// permutation of every row each epoch would count as a new batch, and its converged points
+// as noisy mini-batch draws).
+std::vector<hypergrad::Batch> epoch_batches(std::int64_t n_rows, std::int64_t batch_size) {
+  if (batch_size >= n_rows) return {hypergrad::Batch{}};
+  const torch::Tensor order = torch::randperm(n_rows, torch::kInt64);
+  std::vector<hypergrad::Batch> batches;
+  for (std::int64_t start = 0; start < n_rows; start += batch_size) {
+    batches.push_back({order.slice(0, start, std::min(start + batch_size, n_rows))});
+  }
+  return batches;
+}
+
 }  // namespace
 
 void seed_trial(std::uint64_t seed, const Trial& trial) {
@@ -94,32 +110,21 @@ torch::Tensor cross_entropy(const torch::Tensor& outputs, const torch::Tensor& l
 
 void train_model(const Model& model, const DataLoss& data_loss, const TensorData& train,
                    const TensorData& valid, const TrainingOptions& options, HyperTrial& hyper) {
-  const std::int64_t n_rows = train.features.size(0);
-  // `rows` undefined: every row.
-  auto loss_on = [&model, &data_loss, &train](const torch::Tensor& rows) {
-    const auto select = [&rows](const torch::Tensor& all) { return rows.defined() ? all.index_select(0, rows) : all; };
-    return data_loss(model.forward(select(train.features)), select(train.targets)) + model.penalty();
-  };
   hypergrad::Problem problem;
   problem.parameters = model.weights;
-  // A mini-batch is the tensor of its row numbers; full-batch steps pass an empty Batch, as
-  // the HyperOptimizer expects (a fresh permutation of every row each epoch would count
-  // as a new batch, and its converged points as noisy mini-batch draws).
-  problem.train_loss = [loss_on](const hypergrad::Batch& batch) {
-    return loss_on(batch.empty() ? torch::Tensor() : batch.at(0));
+  // A batch is the tensor of its row numbers; an empty one is every row.
+  problem.train_loss = [&model, &data_loss, &train](const hypergrad::Batch& batch) {
+    const auto rows = [&batch](const torch::Tensor& all) { return batch.empty() ? all : all.index_select(0, batch.at(0)); };
+    return data_loss(model.forward(rows(train.features)), rows(train.targets)) + model.penalty();
   };
   problem.val_loss = [&model, &data_loss, &valid] { return data_loss(model.forward(valid.features), valid.targets); };
   hypergrad::HyperOptimizer& optimizer = hyper.make_optimizer(
       std::move(problem), std::make_shared<torch::optim::SGD>(
                               model.weights, torch::optim::SGDOptions(options.learning_rate).momentum(options.momentum)));
 
-  const bool full_batch = options.batch_size >= n_rows;
   for (int epoch = 0; epoch < options.epochs; ++epoch) {
-    const torch::Tensor order = full_batch ? torch::Tensor() : torch::randperm(n_rows, torch::kInt64);
-    for (std::int64_t start = 0; start < n_rows; start += options.batch_size) {
+    for (const hypergrad::Batch& batch : epoch_batches(train.features.size(0), options.batch_size)) {
       throw_if_interrupted();
-      const hypergrad::Batch batch =
-          full_batch ? hypergrad::Batch{} : hypergrad::Batch{order.slice(0, start, std::min(start + options.batch_size, n_rows))};
       const torch::Tensor loss = optimizer.step(batch);
       throw_if_diverged(loss.item<double>(), "training loss at epoch " + std::to_string(epoch));
     }
