@@ -34,14 +34,18 @@ class CliOptimizeFaults : public HpoTest {
 
 TEST_F(CliOptimizeFaults, KilledRunIsContinuedByARerunThatRetriesTheKilledTrial) {
   const int pid = start(optimize(digits_csv().string(), 1000));
-  // Kill it once a few trials have finished, while it is inside the next one.
-  std::size_t finished_before = 0;
+  // Kill it once a few trials have finished, while it is inside the next one (a trial of
+  // one epoch is short, so wait until one is seen running, not merely for the count).
+  std::size_t trials_before = 0;
+  bool inside_a_trial = false;
   for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-       finished_before < 3 && std::chrono::steady_clock::now() < deadline;) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+       (trials_before < 3 || !inside_a_trial) && std::chrono::steady_clock::now() < deadline;) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
     if (!std::filesystem::exists(db_path())) continue;  // reading would create it
     try {
-      finished_before = trials().size();
+      const std::vector<FrozenTrial> seen = trials();
+      trials_before = seen.size();
+      inside_a_trial = !seen.empty() && seen.back().state == TrialState::Running;
     } catch (const NotFoundError&) {  // the study is not there yet
     }
   }
