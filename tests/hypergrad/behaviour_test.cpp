@@ -572,6 +572,26 @@ TEST(Stationarity, MiniBatchTrainingReachesItsNoiseFloor) {
   EXPECT_GT(optimizer.hyper_steps(), 0);
 }
 
+// A loop that reshuffles its data every epoch passes a full batch as new tensors holding
+// the same rows: still full-batch training, whose converged points are exact, not draws.
+TEST(Stationarity, ReshuffledFullBatchIsNotTakenForMiniBatches) {
+  Ridge ridge(make_ridge_data(200, 100, {1.0, 0.7, 1.3, 0.5}, 1.0, 3), torch::full({4}, 0.05, torch::kFloat64));
+  Problem problem = ridge.problem();
+  problem.train_loss = [&ridge](const Batch& b) {
+    return testing::half_mse(b.at(0), b.at(1), ridge.w) + 0.5 * (ridge.penalty.value() * ridge.w * ridge.w).sum();
+  };
+  const auto rows = [&ridge](const torch::Tensor& order) {
+    return Batch{ridge.data.train_x.index_select(0, order), ridge.data.train_y.index_select(0, order)};
+  };
+  HyperOptimizer reshuffled(problem, sgd_for({ridge.w}, 0.05, 0.5), make_method("cg"));
+  train(reshuffled, 200, [&](int64_t) { return rows(torch::randperm(200)); });
+  EXPECT_FALSE(reshuffled.mini_batches());
+
+  HyperOptimizer quarters(problem, sgd_for({ridge.w}, 0.05, 0.5), make_method("cg"));
+  train(quarters, 200, [&](int64_t) { return rows(torch::randperm(200).narrow(0, 0, 50)); });
+  EXPECT_TRUE(quarters.mini_batches());
+}
+
 // At the noise floor L_V of an iterate is a draw from SGD's spread: the value is the latest
 // converged point, because the lowest of many draws is the luckiest, not the best λ.
 TEST(Stationarity, MiniBatchValueIsTheLatestConvergedPoint) {

@@ -15,6 +15,20 @@ constexpr double kBeta = 0.9;
 // running mean of a full-batch momentum oscillation that has not yet died out is about
 // half a standard deviation of the gradients, which two standard errors would accept.
 constexpr double kStandardErrors = 1;
+// Column sums in float64 of the same rows in another order agree to rounding (about
+// rows × 1e-16 of the sum of magnitudes); those of two different mini-batches differ in
+// the first digits.
+constexpr double kSameRows = 1e-9;
+
+// |Σ a − Σ b| / (Σ|a| + Σ|b|) per column (over dim 0), largest over columns: zero when b
+// holds a's rows in another order.
+torch::Tensor column_sum_change(const torch::Tensor& a, const torch::Tensor& b) {
+  const auto columns = [](const torch::Tensor& t) {
+    return t.to(torch::kFloat64).reshape({t.dim() == 0 ? 1 : t.size(0), -1});
+  };
+  const torch::Tensor x = columns(a), y = columns(b);
+  return ((x.sum(0) - y.sum(0)).abs() / (x.abs().sum(0) + y.abs().sum(0)).clamp_min(1e-300)).max();
+}
 
 }  // namespace
 
@@ -24,10 +38,7 @@ StationarityMonitor::StationarityMonitor(double tolerance, double decay, double 
 
 void StationarityMonitor::observe(const TensorList& gradients, const Batch& batch) {
   const torch::NoGradGuard no_grad;
-  if (!batch.empty()) {
-    if (last_batch_.defined() && !batch.front().is_same(last_batch_)) batches_vary_ = true;
-    last_batch_ = batch.front();
-  }
+  if (!batch.empty() && !batches_vary_) compare_with_last_batch(batch);
   if (mean_.empty()) {
     for (const torch::Tensor& g : gradients) mean_.push_back(g.defined() ? torch::zeros_like(g) : torch::Tensor());
   }
@@ -41,8 +52,33 @@ void StationarityMonitor::observe(const TensorList& gradients, const Batch& batc
   ++count_;
 }
 
+void StationarityMonitor::compare_with_last_batch(const Batch& batch) {
+  if (!last_batch_.empty()) {
+    if (batch.size() != last_batch_.size()) batches_vary_ = true;
+    for (size_t i = 0; i < batch.size() && !batches_vary_; ++i) {
+      if (batch[i].is_same(last_batch_[i])) continue;
+      if (batch[i].sizes() != last_batch_[i].sizes()) {
+        batches_vary_ = true;
+      } else if (batch[i].numel() > 0) {
+        const torch::Tensor change = column_sum_change(batch[i], last_batch_[i]);
+        batch_change_ = batch_change_.defined() ? torch::maximum(batch_change_, change) : change;
+      }
+    }
+  }
+  last_batch_ = batches_vary_ ? Batch{} : batch;
+}
+
+bool StationarityMonitor::batches_vary() const {
+  return batches_vary_ || (batch_change_.defined() && batch_change_.item<double>() > kSameRows);
+}
+
 StationarityVerdict StationarityMonitor::check(int64_t hyper_steps) {
   if (count_ == 0) return {};
+  if (!batches_vary_ && batches_vary()) {  // the rows changed: mini-batches, no more comparing
+    batches_vary_ = true;
+    last_batch_.clear();
+    batch_change_ = torch::Tensor();
+  }
   const double correction = 1 - std::pow(kBeta, static_cast<double>(count_));
   TensorList defined;
   for (const torch::Tensor& m : mean_)

@@ -38,8 +38,9 @@ class StationarityMonitor {
   StationarityVerdict check(int64_t hyper_steps);
   // λ changed: the running mean starts again (the old gradients belong to another w*).
   void restart();
-  // Whether step() has been given different batch tensors (mini-batches) so far.
-  bool batches_vary() const { return batches_vary_; }
+  // Whether step() has been given batches holding different rows (mini-batches) so far.
+  // The same tensors every step, or the same rows in a new order, are one full batch.
+  bool batches_vary() const;
 
  private:
   double tolerance_;
@@ -49,10 +50,15 @@ class StationarityMonitor {
   TensorList mean_;             // running mean of g, bias-corrected at use
   torch::Tensor square_mean_;   // running mean of ‖g‖²
   int64_t count_ = 0;
-  // Only mini-batches (different batch tensors from step to step) have a noise floor; a
-  // full-batch run that oscillates has the same statistics and is not stationary.
-  torch::Tensor last_batch_;
+  void compare_with_last_batch(const Batch& batch);
+
+  // Only mini-batches (different rows from step to step) have a noise floor; a full-batch
+  // run that oscillates has the same statistics and is not stationary.
+  Batch last_batch_;
   bool batches_vary_ = false;
+  // The largest relative change of a column sum between consecutive batches of the same
+  // shapes, on the device: read at checks, so that comparing batches never synchronizes.
+  torch::Tensor batch_change_;
   std::optional<double> reference_;  // ‖ḡ₀‖ at the first check
   std::optional<double> previous_ratio_;  // at the previous check since restart()
   double reference_rms_ = 0;          // √(mean ‖g‖²) then

@@ -161,9 +161,9 @@ class HyperOptimizer {
   int64_t deferred_checks() const { return deferred_checks_; }
   // Hyper-steps taken on T1-T2's greedy hypergradient (greedy_when_not_stationary).
   int64_t greedy_steps() const { return greedy_steps_; }
-  // Whether step() was given different batch tensors: mini-batches, whose converged points
-  // are noisy draws (the value is then the latest), rather than one full batch, which
-  // must be passed as the same tensors every step or as an empty Batch.
+  // Whether step() was given batches holding different rows: mini-batches, whose converged
+  // points are noisy draws (the value is then the latest), rather than one full batch
+  // (an empty Batch, the same tensors every step, or the same rows reshuffled).
   bool mini_batches() const;
   const Counters& counters() const { return counters_; }
 

@@ -10,7 +10,8 @@
 namespace hpo::hypergrad {
 
 // One training batch as the training loop draws it: whatever tensors the loss needs
-// (inputs and targets, row indices...); empty for full-batch training.
+// (inputs and targets, row indices...). Full-batch training passes an empty Batch, the same
+// tensors every step, or the same rows in a new order each step.
 using Batch = std::vector<torch::Tensor>;
 
 // L_T(w, λ) on a given batch. It must depend only on the batch, the current weights and
