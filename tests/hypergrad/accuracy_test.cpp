@@ -400,6 +400,69 @@ TEST(Unrolled, ReplaysTheBatchesOfAStatefulSourceExactly) {
   EXPECT_LT(relative_error(optimizer.last_hypergradient().d_theta[0], by_hand), 1e-10);
 }
 
+// A user's schedule changes η and μ inside a window (here the learning rate decays and
+// the momentum ramps up, step by step): each reversed step must use the η_t and μ_t it was
+// taken with.
+double scheduled_learning_rate(int64_t t) { return 0.08 * std::pow(0.85, static_cast<double>(t)); }
+double scheduled_momentum(int64_t t) { return std::min(0.9, 0.3 + 0.1 * static_cast<double>(t)); }
+
+// One window of `steps` full-batch steps from the weights `w` has now, on that schedule.
+HyperGradient scheduled_window(const Problem& problem, const torch::Tensor& w, std::unique_ptr<Method> method,
+                               int64_t steps) {
+  auto sgd = sgd_for(w, scheduled_learning_rate(0), scheduled_momentum(0));
+  HyperOptimizer optimizer(problem, sgd, std::move(method), testing::every(steps).lr(0));
+  for (int64_t t = 0; t < steps; ++t) {
+    static_cast<torch::optim::SGDOptions&>(sgd->param_groups()[0].options())
+        .lr(scheduled_learning_rate(t))
+        .momentum(scheduled_momentum(t));
+    optimizer.step();
+  }
+  EXPECT_EQ(optimizer.hyper_steps(), 1);
+  return optimizer.last_hypergradient();
+}
+
+TEST(Unrolled, FollowsALearningRateAndMomentumSchedule) {
+  Ridge ridge(make_ridge_data(120, 80, {1.0, 0.6, 1.3, 0.9}, 0.3, 8), torch::full({4}, 0.1, torch::kFloat64));
+  const int64_t steps = 12;
+  const torch::Tensor w0 = ridge.w.detach().clone();
+  const HyperGradient unrolled = scheduled_window(ridge.problem(), ridge.w, std::make_unique<Unrolled>(), steps);
+
+  torch::Tensor current = w0.clone().requires_grad_(true), velocity = torch::zeros_like(w0);
+  for (int64_t t = 0; t < steps; ++t) {
+    const torch::Tensor loss = half_mse(ridge.data.train_x, ridge.data.train_y, current) +
+                               0.5 * (ridge.penalty.value() * current * current).sum();
+    const torch::Tensor g = torch::autograd::grad({loss}, {current}, {}, true, true)[0];
+    velocity = scheduled_momentum(t) * velocity + g;
+    current = current - scheduled_learning_rate(t) * velocity;
+  }
+  const torch::Tensor by_hand =
+      torch::autograd::grad({half_mse(ridge.data.val_x, ridge.data.val_y, current)}, {ridge.penalty.theta()})[0];
+  EXPECT_LT(relative_error(unrolled.d_theta[0], by_hand), 1e-10);
+}
+
+// L_T = ½‖Xw − y‖²/n + θ·w has the same H and J_θ at every w, so where DrMAD puts the
+// weights of a reversed step does not matter: it must equal the unrolled method, also
+// when η and μ change from step to step.
+TEST(DrMAD, FollowsALearningRateAndMomentumSchedule) {
+  const testing::RidgeData data = make_ridge_data(120, 80, {1.0, 0.6, 1.3, 0.9}, 0.3, 8);
+  const torch::Tensor w = torch::zeros({4}, torch::kFloat64).requires_grad_(true);
+  const Hyperparameter tilt("tilt", torch::full({4}, 0.1, torch::kFloat64), -1, 1);
+  const Problem problem{{w},
+                        {tilt},
+                        [&](const Batch&) { return half_mse(data.train_x, data.train_y, w) + (tilt.value() * w).sum(); },
+                        [&] { return half_mse(data.val_x, data.val_y, w); }};
+  const int64_t steps = 12;
+  auto window = [&](std::unique_ptr<Method> method) {
+    {
+      const torch::NoGradGuard no_grad;
+      w.zero_();
+    }
+    return scheduled_window(problem, w, std::move(method), steps).d_theta[0];
+  };
+  const torch::Tensor unrolled = window(std::make_unique<Unrolled>());
+  EXPECT_LT(relative_error(window(std::make_unique<DrMAD>()), unrolled), 1e-10);
+}
+
 TEST(Unrolled, EmptyWindowThrows) {
   Ridge ridge = ridge_at_optimum();
   for (const std::string name : {"unrolled", "drmad"}) {

@@ -22,22 +22,21 @@ void DrMAD::check_inner_optimizer(const torch::optim::Optimizer& inner) const {
 }
 
 void DrMAD::before_inner_step(const InnerStepView& step) {
-  if (batches_.empty()) window_start_ = tensor_list::detached_clone(step.problem.parameters);
-  batches_.push_back(step.batch);
+  if (steps_.empty()) window_start_ = tensor_list::detached_clone(step.problem.parameters);
+  steps_.push_back({step.batch, sgd_settings(step.inner, name())});
 }
 
 HyperGradient DrMAD::hypergradient(const HyperStepContext& context) {
   // The window ends here whether or not the hyper-step succeeds.
-  const std::vector<Batch> batches = std::move(batches_);
+  const std::vector<RecordedStep> recorded = std::move(steps_);
   const TensorList window_start = std::move(window_start_);
-  batches_.clear();
+  steps_.clear();
   window_start_.clear();
-  const auto steps = static_cast<int64_t>(batches.size());
+  const auto steps = static_cast<int64_t>(recorded.size());
   throw_if_empty_window(name(), steps);
 
-  const SgdSettings sgd = sgd_settings(context.inner, name());
   const ValidationGradient validation = validation_gradient(context.problem, context.counters);
-  SgdAdjoint adjoint(validation, sgd);
+  SgdAdjoint adjoint(validation);
   const int64_t points = options_.points() > 0 ? std::min(options_.points(), steps) : steps;
   {
     ScopedWeights weights(context.problem.parameters);
@@ -47,8 +46,9 @@ HyperGradient DrMAD::hypergradient(const HyperStepContext& context) {
       TensorList point = tensor_list::scaled(window_start, 1.0 - beta);
       tensor_list::add_scaled(point, window_end, beta);
       weights.set(point);
-      TrainingGradient graph(context.problem, batches[static_cast<size_t>(t)], context.counters);
-      adjoint.reverse_step(graph);
+      const RecordedStep& step = recorded[static_cast<size_t>(t)];
+      TrainingGradient graph(context.problem, step.batch, context.counters);
+      adjoint.reverse_step(graph, step.sgd);
     }
   }
 

@@ -10,14 +10,10 @@
 
 #include <torch/optim/sgd.h>
 
+#include "hpo/hypergrad/sgd_settings.hpp"
 #include "hpo/hypergrad/training_gradient.hpp"
 
 namespace hpo::hypergrad {
-
-struct SgdSettings {
-  double learning_rate = 0;  // η
-  double momentum = 0;       // μ
-};
 
 // The settings of `inner`, or hpo::ValueError naming `method` and what is wrong when it is
 // not such an SGD (another optimizer, dampening, Nesterov, weight decay, groups that

@@ -23,7 +23,7 @@ void Unrolled::check_inner_optimizer(const torch::optim::Optimizer& inner) const
 void Unrolled::before_inner_step(const InnerStepView& step) {
   trajectory_.push_back(RecordedStep{tensor_list::detached_clone(step.problem.parameters),
                                      momentum_buffers(step.inner, step.problem.parameters),
-                                     step.batch});
+                                     step.batch, sgd_settings(step.inner, name())});
   if (options_.steps() > 0 && static_cast<int64_t>(trajectory_.size()) > options_.steps()) {
     trajectory_.pop_front();
   }
@@ -34,15 +34,14 @@ HyperGradient Unrolled::hypergradient(const HyperStepContext& context) {
   const std::deque<RecordedStep> trajectory = std::move(trajectory_);
   trajectory_.clear();
   throw_if_empty_window(name(), static_cast<int64_t>(trajectory.size()));
-  const SgdSettings sgd = sgd_settings(context.inner, name());
   const ValidationGradient validation = validation_gradient(context.problem, context.counters);
-  SgdAdjoint adjoint(validation, sgd);
+  SgdAdjoint adjoint(validation);
   {
     ScopedWeights weights(context.problem.parameters);
     for (auto step = trajectory.rbegin(); step != trajectory.rend(); ++step) {
       weights.set(step->weights);
       TrainingGradient graph(context.problem, step->batch, context.counters);
-      adjoint.reverse_step(graph, &step->velocity);
+      adjoint.reverse_step(graph, step->sgd, &step->velocity);
     }
   }
 

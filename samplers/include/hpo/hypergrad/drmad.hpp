@@ -6,6 +6,7 @@
 #include <torch/arg.h>
 
 #include "hpo/hypergrad/method.hpp"
+#include "hpo/hypergrad/sgd_settings.hpp"
 
 namespace hpo::hypergrad {
 
@@ -38,8 +39,12 @@ class DrMAD final : public Method {
 
  private:
   DrMADOptions options_;
-  TensorList window_start_;    // w_0
-  std::vector<Batch> batches_;  // one per inner step of the window (T of them)
+  struct RecordedStep {
+    Batch batch;
+    SgdSettings sgd;  // η_t, μ_t
+  };
+  TensorList window_start_;         // w_0
+  std::vector<RecordedStep> steps_;  // one per inner step of the window (T of them)
 };
 
 }  // namespace hpo::hypergrad

@@ -6,6 +6,7 @@
 #include <torch/arg.h>
 
 #include "hpo/hypergrad/method.hpp"
+#include "hpo/hypergrad/sgd_settings.hpp"
 
 namespace hpo::hypergrad {
 
@@ -42,6 +43,7 @@ class Unrolled final : public Method {
     TensorList weights;   // w_t
     TensorList velocity;  // v_t
     Batch batch;
+    SgdSettings sgd;      // η_t, μ_t
   };
 
   UnrolledOptions options_;
