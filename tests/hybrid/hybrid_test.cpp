@@ -194,6 +194,8 @@ TEST(Hybrid, AFarStartMovesTowardsTheOptimum) {
   const double reached = std::log(t.params.at("l2").get<double>());
   EXPECT_LT(std::abs(reached - best_log), 2.0) << "from " << best_log - 8 << " to " << reached << ", optimum " << best_log << dump_json(Json(t.system_attrs));
   EXPECT_NEAR(t.value(), best_loss, 0.05 * best_loss);
+  EXPECT_DOUBLE_EQ(t.system_attrs.at("fixed_params").at("l2").get<double>(), std::exp(best_log - 8))
+      << "the enqueued start is kept beside the refined params";
 }
 
 // A sampler that wraps the hybrid sampler (logging, say) and forwards everything. Only
