@@ -397,6 +397,24 @@ TEST(Contracts, LearningRateAndMomentumAttachOnlyWhereDifferentiable) {
   EXPECT_THROW(optimizer.attach_momentum(Hyperparameter("momentum", 0.5, 0, 0.99)), ValueError);
 }
 
+// A refined learning rate and a schedule would both write the optimizer's η, and the
+// HyperOptimizer would silently replace the schedule's value at the next hyper-step.
+TEST(Contracts, ARefinedLearningRateThatSomethingElseChangedThrows) {
+  Ridge ridge = small_ridge();
+  auto sgd = sgd_for({ridge.w}, 0.5);
+  HyperOptimizer optimizer(ridge.problem(), sgd, make_method("t1t2"), every(1));
+  optimizer.attach_learning_rate(Hyperparameter("lr", 0.05, 1e-3, 1, true));
+  optimizer.step();
+  static_cast<torch::optim::SGDOptions&>(sgd->param_groups()[0].options()).lr(0.025);
+  try {
+    optimizer.step();
+    FAIL() << "expected hpo::ValueError";
+  } catch (const ValueError& e) {
+    EXPECT_NE(std::string(e.what()).find("0.025"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("'lr'"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Contracts, MakeMethodRoundTripsSettings) {
   const std::vector<std::pair<std::string, Settings>> configured{
       {"t1t2", {}},

@@ -94,6 +94,7 @@ HyperOptimizer::HyperOptimizer(Problem problem, std::shared_ptr<torch::optim::Op
 HyperOptimizer::~HyperOptimizer() = default;
 
 torch::Tensor HyperOptimizer::step(const Batch& batch) {
+  if (written_) throw_if_inner_settings_overwritten();
   if (method_) method_->before_inner_step(InnerStepView{problem_, *inner_, batch});
   inner_->zero_grad();
   const torch::Tensor loss = problem_.train_loss(batch);
@@ -251,6 +252,21 @@ void HyperOptimizer::back_off_overshoots(const std::vector<torch::Tensor>& gradi
 void HyperOptimizer::write_inner_hyperparameters() {
   if (learning_rate_) set_learning_rate(*inner_, learning_rate_->values()[0]);
   if (momentum_) set_momentum(*inner_, momentum_->values()[0]);
+  if (learning_rate_ || momentum_) written_ = sgd_settings(*inner_, method_->name());
+}
+
+void HyperOptimizer::throw_if_inner_settings_overwritten() const {
+  const SgdSettings now = sgd_settings(*inner_, method_->name());
+  const auto check = [](const std::optional<Hyperparameter>& refined, double written, double found) {
+    if (!refined || found == written) return;
+    std::ostringstream message;
+    message << "the inner SGD's '" << refined->name() << "' is refined (last set to " << written
+            << ") but the optimizer now has " << found
+            << ": something else, such as a scheduler, changed it; a refined value cannot also follow a schedule";
+    throw ValueError(message.str());
+  };
+  check(learning_rate_, written_->learning_rate, now.learning_rate);
+  check(momentum_, written_->momentum, now.momentum);
 }
 
 const HyperGradient& HyperOptimizer::hyper_step() {

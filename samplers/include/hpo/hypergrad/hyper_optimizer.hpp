@@ -12,6 +12,7 @@
 #include "hpo/hypergrad/hyperparameter.hpp"
 #include "hpo/hypergrad/method.hpp"
 #include "hpo/hypergrad/problem.hpp"
+#include "hpo/hypergrad/sgd_settings.hpp"
 
 namespace hpo::hypergrad {
 
@@ -182,6 +183,7 @@ class HyperOptimizer {
   void back_off_overshoots(const std::vector<torch::Tensor>& gradients, double validation_loss);
   std::vector<torch::Tensor> refined_thetas() const;
   void write_inner_hyperparameters();
+  void throw_if_inner_settings_overwritten() const;
   void check_attachable(const Hyperparameter& hyperparameter, const char* what,
                         bool method_differentiates_it) const;
 
@@ -192,6 +194,9 @@ class HyperOptimizer {
   HyperOptimizerOptions options_;
   std::optional<Hyperparameter> learning_rate_;
   std::optional<Hyperparameter> momentum_;
+  // What write_inner_hyperparameters() last put into the inner SGD, kept on the host so
+  // that every step can check nothing else (a learning-rate scheduler) replaced it.
+  std::optional<SgdSettings> written_;
   std::unique_ptr<torch::optim::Optimizer> hyper_optimizer_;  // made at the first hyper-step
   std::unique_ptr<StationarityMonitor> stationarity_;  // null for a plain trainer
   std::function<void(const HyperStepReport&)> callback_;
