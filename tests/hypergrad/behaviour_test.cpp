@@ -305,6 +305,26 @@ TEST(Failures, NonFiniteHypergradientThrowsNamingTheHyperparameter) {
   EXPECT_EQ(optimizer.hyper_steps(), 0);
 }
 
+// A loop that clips the weights between steps trains something the methods do not model.
+TEST(Failures, WeightsWrittenOutsideTheOptimizerThrowAtTheHyperStep) {
+  for (const std::string name : {"cg", "unrolled"}) {
+    Ridge ridge = small_ridge();
+    HyperOptimizer optimizer(ridge.problem(), sgd_for({ridge.w}, 0.1), make_method(name), every(5));
+    train(optimizer, 4);
+    {
+      const torch::NoGradGuard no_grad;
+      ridge.w.clamp_(-0.01, 0.01);
+    }
+    try {
+      train(optimizer, 1);
+      ADD_FAILURE() << name << ": expected a ValueError";
+    } catch (const ValueError& error) {
+      EXPECT_NE(std::string(error.what()).find("changed between inner steps"), std::string::npos) << error.what();
+    }
+    EXPECT_EQ(optimizer.hyper_steps(), 0) << name;
+  }
+}
+
 // ---- API contracts ---------------------------------------------------------------------
 
 TEST(Contracts, HyperparameterValidatesAndProjects) {

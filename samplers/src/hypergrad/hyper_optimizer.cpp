@@ -12,6 +12,7 @@
 #include "hpo/hypergrad/errors.hpp"
 #include "hpo/hypergrad/t1t2.hpp"
 #include "sgd_dynamics.hpp"
+#include "outside_write_monitor.hpp"
 #include "stationarity_monitor.hpp"
 #include "tensor_list.hpp"
 
@@ -88,6 +89,7 @@ HyperOptimizer::HyperOptimizer(Problem problem, std::shared_ptr<torch::optim::Op
                                                           options_.stationarity_decay(),
                                                           options_.min_stationarity_tolerance(),
                                                           options_.value_tolerance());
+    outside_writes_ = std::make_unique<OutsideWriteMonitor>();
   }
 }
 
@@ -95,12 +97,14 @@ HyperOptimizer::~HyperOptimizer() = default;
 
 torch::Tensor HyperOptimizer::step(const Batch& batch) {
   if (written_) throw_if_inner_settings_overwritten();
+  if (outside_writes_) outside_writes_->before_step(problem_.parameters);
   if (method_) method_->before_inner_step(InnerStepView{problem_, *inner_, batch});
   inner_->zero_grad();
   const torch::Tensor loss = problem_.train_loss(batch);
   loss.backward();
   if (stationarity_) stationarity_->observe(parameter_gradients(problem_.parameters), batch);
   inner_->step();
+  if (outside_writes_) outside_writes_->after_step(problem_.parameters);
   ++inner_steps_;
   if (method_) {
     last_batch_ = batch;
@@ -276,6 +280,14 @@ const HyperGradient& HyperOptimizer::hyper_step() {
 
 const HyperGradient& HyperOptimizer::take_hyper_step(Method& method, const StationarityVerdict& verdict) {
   steps_since_check_ = 0;
+  if (const std::optional<double> write = outside_writes_->largest_write()) {
+    std::ostringstream message;
+    message << "method '" << method.name() << "': the model's weights were changed between inner steps by "
+            << "something other than the inner optimizer (a weight's sum of squares moved by " << *write * 100
+            << " %): every method models the optimizer's update alone, so the hypergradient would be wrong. "
+            << "Put constraints into train_loss as penalties, or write the weights only through step()";
+    throw ValueError(message.str());
+  }
   HyperGradient hypergradient = method.hypergradient(HyperStepContext{problem_, *inner_, last_batch_, counters_});
   check_finite(method, hypergradient);
   // Away from w*(λ), L_V says nothing about this λ's value.

@@ -17,6 +17,7 @@
 namespace hpo::hypergrad {
 
 class StationarityMonitor;
+class OutsideWriteMonitor;
 struct StationarityVerdict;
 
 // How θ moves along the hypergradient.
@@ -199,6 +200,7 @@ class HyperOptimizer {
   std::optional<SgdSettings> written_;
   std::unique_ptr<torch::optim::Optimizer> hyper_optimizer_;  // made at the first hyper-step
   std::unique_ptr<StationarityMonitor> stationarity_;  // null for a plain trainer
+  std::unique_ptr<OutsideWriteMonitor> outside_writes_;  // null for a plain trainer
   std::function<void(const HyperStepReport&)> callback_;
   Batch last_batch_;
   HyperGradient last_hypergradient_;
