@@ -97,18 +97,18 @@ HyperOptimizer::~HyperOptimizer() = default;
 
 torch::Tensor HyperOptimizer::step(const Batch& batch) {
   if (written_) throw_if_inner_settings_overwritten();
-  if (outside_writes_) outside_writes_->before_step(problem_.parameters);
+  if (outside_writes_) outside_writes_->compare(problem_.parameters);
   if (method_) method_->before_inner_step(InnerStepView{problem_, *inner_, batch});
   inner_->zero_grad();
   const torch::Tensor loss = problem_.train_loss(batch);
   loss.backward();
   if (stationarity_) stationarity_->observe(parameter_gradients(problem_.parameters), batch);
   inner_->step();
-  if (outside_writes_) outside_writes_->after_step(problem_.parameters);
   ++inner_steps_;
   if (method_) {
     last_batch_ = batch;
     if (++steps_since_check_ >= options_.inner_steps()) check_due();
+    outside_writes_->record(problem_.parameters);  // after the hyper-step, which restores the weights in place
   }
   return loss.detach();
 }
@@ -275,18 +275,20 @@ void HyperOptimizer::throw_if_inner_settings_overwritten() const {
 
 const HyperGradient& HyperOptimizer::hyper_step() {
   if (!method_) throw ValueError("this HyperOptimizer has no hypergradient method: it only trains");
-  return take_hyper_step(*method_, StationarityVerdict{});
+  outside_writes_->compare(problem_.parameters);
+  const HyperGradient& hypergradient = take_hyper_step(*method_, StationarityVerdict{});
+  outside_writes_->record(problem_.parameters);
+  return hypergradient;
 }
 
 const HyperGradient& HyperOptimizer::take_hyper_step(Method& method, const StationarityVerdict& verdict) {
   steps_since_check_ = 0;
-  if (const std::optional<double> write = outside_writes_->largest_write()) {
-    std::ostringstream message;
-    message << "method '" << method.name() << "': the model's weights were changed between inner steps by "
-            << "something other than the inner optimizer (a weight's sum of squares moved by " << *write * 100
-            << " %): every method models the optimizer's update alone, so the hypergradient would be wrong. "
-            << "Put constraints into train_loss as penalties, or write the weights only through step()";
-    throw ValueError(message.str());
+  if (const std::optional<std::size_t> written = outside_writes_->written()) {
+    throw ValueError("method '" + method.name() + "': the model's weights were changed between inner steps by " +
+                     "something other than the inner optimizer (weight tensor " + std::to_string(*written) +
+                     " was written in place): every method models the optimizer's update alone, so the " +
+                     "hypergradient would be wrong. Put constraints into train_loss as penalties, or write the " +
+                     "weights only through step()");
   }
   HyperGradient hypergradient = method.hypergradient(HyperStepContext{problem_, *inner_, last_batch_, counters_});
   check_finite(method, hypergradient);
