@@ -20,14 +20,16 @@ constexpr double kStandardErrors = 1;
 // the first digits.
 constexpr double kSameRows = 1e-9;
 
-// |Σ a − Σ b| / (Σ|a| + Σ|b|) per column (over dim 0), largest over columns: zero when b
-// holds a's rows in another order.
+// Σ and Σ|·| of each column (over dim 0), accumulated in float64: the same for the same
+// rows in any order.
+torch::Tensor column_sums(const torch::Tensor& t) {
+  const torch::Tensor x = t.reshape({t.dim() == 0 ? 1 : t.size(0), -1});
+  return torch::stack({x.sum(0, false, torch::kFloat64), (x.is_signed() ? x.abs() : x).sum(0, false, torch::kFloat64)});
+}
+
+// |Σ a − Σ b| / (Σ|a| + Σ|b|), largest over columns: zero when b holds a's rows in another order.
 torch::Tensor column_sum_change(const torch::Tensor& a, const torch::Tensor& b) {
-  const auto columns = [](const torch::Tensor& t) {
-    return t.to(torch::kFloat64).reshape({t.dim() == 0 ? 1 : t.size(0), -1});
-  };
-  const torch::Tensor x = columns(a), y = columns(b);
-  return ((x.sum(0) - y.sum(0)).abs() / (x.abs().sum(0) + y.abs().sum(0)).clamp_min(1e-300)).max();
+  return ((a[0] - b[0]).abs() / (a[1] + b[1]).clamp_min(1e-300)).max();
 }
 
 }  // namespace
@@ -60,11 +62,15 @@ void StationarityMonitor::compare_with_last_batch(const Batch& batch) {
       if (batch[i].sizes() != last_batch_[i].sizes()) {
         batches_vary_ = true;
       } else if (batch[i].numel() > 0) {
-        const torch::Tensor change = column_sum_change(batch[i], last_batch_[i]);
+        if (!last_sums_[i].defined()) last_sums_[i] = column_sums(last_batch_[i]);
+        const torch::Tensor sums = column_sums(batch[i]);
+        const torch::Tensor change = column_sum_change(sums, last_sums_[i]);
         batch_change_ = batch_change_.defined() ? torch::maximum(batch_change_, change) : change;
+        last_sums_[i] = sums;
       }
     }
   }
+  if (batches_vary_ || batch.size() != last_sums_.size()) last_sums_.assign(batch.size(), torch::Tensor());
   last_batch_ = batches_vary_ ? Batch{} : batch;
 }
 
@@ -77,6 +83,7 @@ StationarityVerdict StationarityMonitor::check(int64_t hyper_steps) {
   if (!batches_vary_ && batches_vary()) {  // the rows changed: mini-batches, no more comparing
     batches_vary_ = true;
     last_batch_.clear();
+    last_sums_.clear();
     batch_change_ = torch::Tensor();
   }
   const double correction = 1 - std::pow(kBeta, static_cast<double>(count_));

@@ -55,6 +55,7 @@ class StationarityMonitor {
   // Only mini-batches (different rows from step to step) have a noise floor; a full-batch
   // run that oscillates has the same statistics and is not stationary.
   Batch last_batch_;
+  TensorList last_sums_;  // column_sums of last_batch_'s tensors, once computed
   bool batches_vary_ = false;
   // The largest relative change of a column sum between consecutive batches of the same
   // shapes, on the device: read at checks, so that comparing batches never synchronizes.
