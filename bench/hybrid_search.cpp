@@ -24,6 +24,7 @@
 //                 [--problems digits-logistic,digits-logistic-short,fashion-softmax,fashion-mlp,
 //                             ridge-planted,ridge-bounds]
 //                 [--methods t1t2,neumann,cg,drmad,unrolled] [--no-optuna] [--svg-prefix hybrid_search]
+//                 [--greedy-horizon 1]
 //   hybrid_search --serve --problem P --seed S   (used by hybrid_search_tpe.py)
 #include <algorithm>
 #include <chrono>
@@ -73,6 +74,7 @@ struct Settings {
   std::vector<std::string> methods = {"t1t2", "neumann", "cg", "drmad", "unrolled"};
   bool optuna = true;
   std::string svg_prefix = "hybrid_search";
+  std::int64_t greedy_horizon = 1;  // HyperOptimizerOptions::greedy_horizon of every hybrid row
   bool serve = false;
   std::string problem;
   std::uint64_t seed = 0;
@@ -476,16 +478,18 @@ Settings parse(int argc, char** argv) {
     else if (a == "--svg-prefix") s.svg_prefix = next();
     else if (a == "--serve") s.serve = true;
     else if (a == "--seed") s.seed = std::stoull(next());
+    else if (a == "--greedy-horizon") s.greedy_horizon = std::stoll(next());
     else throw std::runtime_error("unknown option " + a);
   }
   return s;
 }
 
-std::shared_ptr<hpo::Sampler> hybrid_sampler(const std::string& method, std::shared_ptr<hpo::Sampler> base,
-                                             std::uint64_t seed,
+std::shared_ptr<hpo::Sampler> hybrid_sampler(const Settings& s, const std::string& method,
+                                             std::shared_ptr<hpo::Sampler> base, std::uint64_t seed,
                                              std::optional<std::int64_t> pruning_warmup_steps = std::nullopt) {
   auto options = hpo::HypergradientSamplerOptions()
                      .method(hpo::hypergrad::method_options(method))
+                     .hyper_optimizer(hpo::hypergrad::HyperOptimizerOptions().greedy_horizon(s.greedy_horizon))
                      .seed(seed)
                      .pruning_warmup_steps(pruning_warmup_steps);
   return std::make_shared<hpo::HypergradientSampler>(options, std::move(base));
@@ -514,15 +518,15 @@ std::vector<Config> run_problem(const Settings& s, const Problem& problem, const
   }
   for (const auto& method : s.methods) {
     add("hybrid " + method, s.hybrid_trials, true, [&](std::uint64_t seed) {
-      return hybrid_sampler(method, std::make_shared<hpo::RandomSampler>(seed), seed);
+      return hybrid_sampler(s, method, std::make_shared<hpo::RandomSampler>(seed), seed);
     });
   }
-  add("hybrid cg + tpe", s.hybrid_trials, true, [](std::uint64_t seed) {
-    return hybrid_sampler("cg", std::make_shared<hpo::TPESampler>(hpo::TPESamplerOptions().seed(seed)), seed);
+  add("hybrid cg + tpe", s.hybrid_trials, true, [&](std::uint64_t seed) {
+    return hybrid_sampler(s, "cg", std::make_shared<hpo::TPESampler>(hpo::TPESamplerOptions().seed(seed)), seed);
   });
   // Hybrid trials are not pruned by default; this row measures the opt-in.
-  add("hybrid cg pruned", s.hybrid_trials, true, [](std::uint64_t seed) {
-    return hybrid_sampler("cg", std::make_shared<hpo::RandomSampler>(seed), seed, /*pruning_warmup_steps=*/10);
+  add("hybrid cg pruned", s.hybrid_trials, true, [&](std::uint64_t seed) {
+    return hybrid_sampler(s, "cg", std::make_shared<hpo::RandomSampler>(seed), seed, /*pruning_warmup_steps=*/10);
   });
   return configs;
 }

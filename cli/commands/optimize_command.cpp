@@ -59,6 +59,7 @@ struct OptimizeRequest {
   std::string method;
   int hyper_steps = 0;
   double hyper_lr = 0;
+  std::int64_t greedy_horizon = 1;
 };
 
 // `data/digits.csv.gz` → "digits", `/usr/share/datasets/fashion-mnist` → "fashion-mnist".
@@ -93,7 +94,7 @@ OptimizeRequest read_request(const po::variables_map& options) {
   }
   request.tpe = sampler == "tpe" || (request.hybrid && base == "tpe");
   if (!request.hybrid) {
-    for (const char* hybrid_only : {"method", "hyper-steps", "hyper-lr", "base-sampler"}) {
+    for (const char* hybrid_only : {"method", "hyper-steps", "hyper-lr", "greedy-horizon", "base-sampler"}) {
       if (!options[hybrid_only].defaulted()) {
         throw ValueError(std::string("--") + hybrid_only + " applies to --sampler hybrid only");
       }
@@ -108,6 +109,9 @@ OptimizeRequest read_request(const po::variables_map& options) {
   if (request.hyper_steps < 1) throw ValueError("--hyper-steps must be at least 1, got " + std::to_string(request.hyper_steps));
   request.hyper_lr = options["hyper-lr"].as<double>();
   if (!(request.hyper_lr > 0)) throw ValueError("--hyper-lr must be positive, got " + std::to_string(request.hyper_lr));
+  request.greedy_horizon = options["greedy-horizon"].as<int>();
+  if (request.greedy_horizon < 1)
+    throw ValueError("--greedy-horizon must be at least 1, got " + std::to_string(request.greedy_horizon));
   request.data = options["data"].as<std::string>();
   request.target = optional_option<std::string>(options, "target");
   request.split.valid_fraction = options["valid-fraction"].as<double>();
@@ -164,6 +168,7 @@ std::shared_ptr<Sampler> make_sampler(const OptimizeRequest& request, std::size_
           .hyper_optimizer(hypergrad::HyperOptimizerOptions()
                                .inner_steps(check_interval)
                                .lr(request.hyper_lr)
+                               .greedy_horizon(request.greedy_horizon)
                                .max_hyper_steps(request.hyper_steps))
           .tensor_dir(tensor_dir)
           .seed(request.split.seed),
@@ -330,6 +335,9 @@ std::vector<Command> optimize_commands() {
                   "at most N hyper-steps per trial, taken where training is stationary (hybrid sampler)")
                  ("hyper-lr", po::value<double>()->default_value(0.05, "0.05")->value_name("RATE"),
                   "hyper-step size as a share of each hyperparameter's (log) range (hybrid sampler)")
+                 ("greedy-horizon", po::value<int>()->default_value(1)->value_name("N"),
+                  "inner steps a hyper-step differentiates before training is first stationary: 1 = T1-T2, "
+                  "more = DrMAD through the last N steps of the run so far (hybrid sampler)")
                  ("n-trials", po::value<int>()->value_name("N"),
                   "trials to add (default: 20 unless --timeout is given)")
                  ("timeout", po::value<double>()->value_name("SECONDS"), "start no new trial after this long")

@@ -444,7 +444,7 @@ TEST(Contracts, MakeMethodRoundTripsSettings) {
       {"cg",
        {{"max_iterations", 9}, {"tolerance", 1e-4}, {"tolerance_decay", 0.5}, {"warm_start", 0}, {"damping", 0.5},
         {"adaptive_damping", 0}}},
-      {"drmad", {{"points", 4}}},
+      {"drmad", {{"points", 4}, {"keep_window", 1}}},
       {"unrolled", {{"steps", 6}}}};
   for (const auto& [name, settings] : configured) {
     const auto method = make_method(name, settings);

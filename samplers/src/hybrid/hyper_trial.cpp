@@ -47,7 +47,8 @@ Json hyper_optimizer_json(const hypergrad::HyperOptimizerOptions& o) {
           {"stationarity_decay", o.stationarity_decay()},
           {"min_stationarity_tolerance", o.min_stationarity_tolerance()},
           {"value_tolerance", o.value_tolerance()},
-          {"max_hyper_steps", o.max_hyper_steps()}};
+          {"max_hyper_steps", o.max_hyper_steps()},
+          {"greedy_horizon", o.greedy_horizon()}};
 }
 
 }  // namespace

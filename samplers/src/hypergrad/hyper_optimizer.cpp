@@ -9,6 +9,7 @@
 #include <torch/optim/sgd.h>
 
 #include "hpo/error.hpp"
+#include "hpo/hypergrad/drmad.hpp"
 #include "hpo/hypergrad/errors.hpp"
 #include "hpo/hypergrad/t1t2.hpp"
 #include "sgd_dynamics.hpp"
@@ -37,6 +38,14 @@ void check_options(const HyperOptimizerOptions& options) {
   if (!(options.value_tolerance() > 0)) fail("value_tolerance must be > 0", options.value_tolerance());
   if (options.max_hyper_steps() < 0)
     fail("max_hyper_steps must be >= 0 (0 = no limit)", static_cast<double>(options.max_hyper_steps()));
+  if (options.greedy_horizon() < 1)
+    fail("greedy_horizon must be >= 1 (inner steps)", static_cast<double>(options.greedy_horizon()));
+}
+
+// One step: T1-T2. More: DrMAD through the run so far (its window never ends).
+std::unique_ptr<Method> make_greedy_method(int64_t horizon) {
+  if (horizon == 1) return std::make_unique<T1T2>();
+  return std::make_unique<DrMAD>(DrMADOptions().points(horizon).keep_window(true));
 }
 
 // df/dθ for a hyperparameter λ = value(θ) given df/dλ (for the learning rate and momentum,
@@ -83,7 +92,7 @@ HyperOptimizer::HyperOptimizer(Problem problem, std::shared_ptr<torch::optim::Op
   if (method_) {
     method_->check_inner_optimizer(*inner_);
     if (options_.greedy_when_not_stationary() && method_->assumes_stationary_point() && is_sgd(*inner_)) {
-      greedy_ = std::make_unique<T1T2>();
+      greedy_ = make_greedy_method(options_.greedy_horizon());
     }
     stationarity_ = std::make_unique<StationarityMonitor>(options_.stationarity_tolerance(),
                                                           options_.stationarity_decay(),
@@ -99,6 +108,7 @@ torch::Tensor HyperOptimizer::step(const Batch& batch) {
   if (written_) throw_if_inner_settings_overwritten();
   if (outside_writes_) outside_writes_->compare(problem_.parameters);
   if (method_) method_->before_inner_step(InnerStepView{problem_, *inner_, batch});
+  if (greedy_ && !reached_stationary_point_) greedy_->before_inner_step(InnerStepView{problem_, *inner_, batch});
   inner_->zero_grad();
   const torch::Tensor loss = problem_.train_loss(batch);
   loss.backward();

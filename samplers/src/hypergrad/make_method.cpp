@@ -84,6 +84,7 @@ MethodOptions conjugate_gradient_options(SettingsReader& reader) {
 MethodOptions drmad_options(SettingsReader& reader) {
   DrMADOptions options;
   if (auto points = reader.count("points")) options.points(*points);
+  if (auto keep = reader.flag("keep_window")) options.keep_window(*keep);
   return options;
 }
 

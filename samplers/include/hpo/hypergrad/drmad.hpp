@@ -1,7 +1,7 @@
 #pragma once
 
 #include <cstdint>
-#include <vector>
+#include <deque>
 
 #include <torch/arg.h>
 
@@ -16,6 +16,10 @@ struct DrMADOptions {
   // steps wait for a stationary inner problem, so windows can be long: the default caps
   // the cost at ~2 × 50 backward passes.
   TORCH_ARG(int64_t, points) = 50;
+  // Keep the window across hyper-steps: it then starts at the first inner step the method
+  // saw, and each hypergradient is that of L_V now with respect to λ held through the whole
+  // run so far (the greedy steps of an unconverged loop, HyperOptimizerOptions::greedy_horizon).
+  TORCH_ARG(bool, keep_window) = false;
 };
 
 // DrMAD (Fu et al. 2016): the exact reverse-mode recursion of SGD with momentum (as in
@@ -43,8 +47,9 @@ class DrMAD final : public Method {
     Batch batch;
     SgdSettings sgd;  // η_t, μ_t
   };
-  TensorList window_start_;         // w_0
-  std::vector<RecordedStep> steps_;  // one per inner step of the window (T of them)
+  TensorList window_start_;        // w_0
+  int64_t window_steps_ = 0;       // T
+  std::deque<RecordedStep> steps_;  // the window's last `points` inner steps (all when 0)
 };
 
 }  // namespace hpo::hypergrad

@@ -61,13 +61,19 @@ struct HyperOptimizerOptions {
   TORCH_ARG(double, value_tolerance) = 1e-3;
   // Until training first reaches a stationary point, where an implicit method waits for
   // one that training is not about to reach (‖ḡ‖ fell by less than half since the previous
-  // check) and the inner optimizer is torch::optim::SGD, step on T1-T2's greedy
-  // hypergradient instead: how L_V responds to the next inner step, exact for what an
-  // under-trained model does next, where the implicit function theorem does not hold yet.
-  // Counted in greedy_steps(). After the first stationary point only implicit steps are
-  // taken (a loop that converges once converges again after a small step of λ). Off:
-  // always defer.
+  // check) and the inner optimizer is torch::optim::SGD, step on a greedy hypergradient
+  // instead: how L_V now depends on λ through the last inner steps, where the implicit
+  // function theorem does not hold yet. Counted in greedy_steps(). After the first
+  // stationary point only implicit steps are taken (a loop that converges once converges
+  // again after a small step of λ). Off: always defer.
   TORCH_ARG(bool, greedy_when_not_stationary) = true;
+  // How many of the run's inner steps a greedy step differentiates. 1: T1-T2, the last
+  // step alone (exact for what an under-trained model does next). n > 1: DrMAD through the
+  // last n steps of the run so far, along the straight path from the weights training
+  // started from (≈ 2n backward passes a greedy step). One step's horizon favours what helps
+  // the next steps; on a loop too short to become stationary that can pull every trial to
+  // the same λ, away from what is best at the end of training.
+  TORCH_ARG(int64_t, greedy_horizon) = 1;
   // At most this many hyper-steps (0: no limit). After the last, λ stays frozen while
   // training goes on, and each stationary check evaluates the final λ.
   TORCH_ARG(int64_t, max_hyper_steps) = 0;
@@ -161,7 +167,7 @@ class HyperOptimizer {
   int64_t hyper_steps() const { return hyper_steps_; }
   int64_t inner_steps() const { return inner_steps_; }
   int64_t deferred_checks() const { return deferred_checks_; }
-  // Hyper-steps taken on T1-T2's greedy hypergradient (greedy_when_not_stationary).
+  // Hyper-steps taken on the greedy hypergradient (greedy_when_not_stationary).
   int64_t greedy_steps() const { return greedy_steps_; }
   // Whether step() was given batches holding different rows: mini-batches, whose converged
   // points are noisy draws (the value is then the latest), rather than one full batch
@@ -191,7 +197,7 @@ class HyperOptimizer {
   Problem problem_;
   std::shared_ptr<torch::optim::Optimizer> inner_;
   std::unique_ptr<Method> method_;
-  std::unique_ptr<Method> greedy_;  // T1-T2 between an implicit method's stationary points
+  std::unique_ptr<Method> greedy_;  // before an implicit method's first stationary point
   HyperOptimizerOptions options_;
   std::optional<Hyperparameter> learning_rate_;
   std::optional<Hyperparameter> momentum_;
