@@ -442,26 +442,32 @@ TEST(Unrolled, FollowsALearningRateAndMomentumSchedule) {
 
 // L_T = ½‖Xw − y‖²/n + θ·w has the same H and J_θ at every w, so where DrMAD puts the
 // weights of a reversed step does not matter: DrMAD must equal the unrolled method.
-Problem tilted_least_squares(const testing::RidgeData& data, const torch::Tensor& w, const Hyperparameter& tilt) {
-  return {{w},
-          {tilt},
-          [&data, w, tilt](const Batch&) { return half_mse(data.train_x, data.train_y, w) + (tilt.value() * w).sum(); },
-          [&data, w] { return half_mse(data.val_x, data.val_y, w); }};
-}
+struct TiltedLeastSquares {
+  TiltedLeastSquares() = default;
+  TiltedLeastSquares(const TiltedLeastSquares&) = delete;  // the losses refer to this one's members
+
+  testing::RidgeData data = make_ridge_data(120, 80, {1.0, 0.6, 1.3, 0.9}, 0.3, 8);
+  torch::Tensor w = torch::zeros({4}, torch::kFloat64).requires_grad_(true);
+  Hyperparameter tilt{"tilt", torch::full({4}, 0.1, torch::kFloat64), -1, 1};
+  Problem problem{{w},
+                  {tilt},
+                  [this](const Batch&) { return half_mse(data.train_x, data.train_y, w) + (tilt.value() * w).sum(); },
+                  [this] { return half_mse(data.val_x, data.val_y, w); }};
+
+  // Training starts again from w = 0.
+  const torch::Tensor& restart() {
+    const torch::NoGradGuard no_grad;
+    w.zero_();
+    return w;
+  }
+};
 
 // Also when η and μ change from step to step.
 TEST(DrMAD, FollowsALearningRateAndMomentumSchedule) {
-  const testing::RidgeData data = make_ridge_data(120, 80, {1.0, 0.6, 1.3, 0.9}, 0.3, 8);
-  const torch::Tensor w = torch::zeros({4}, torch::kFloat64).requires_grad_(true);
-  const Problem problem =
-      tilted_least_squares(data, w, Hyperparameter("tilt", torch::full({4}, 0.1, torch::kFloat64), -1, 1));
+  TiltedLeastSquares lsq;
   const int64_t steps = 12;
   auto window = [&](std::unique_ptr<Method> method) {
-    {
-      const torch::NoGradGuard no_grad;
-      w.zero_();
-    }
-    return scheduled_window(problem, w, std::move(method), steps).d_theta[0];
+    return scheduled_window(lsq.problem, lsq.restart(), std::move(method), steps).d_theta[0];
   };
   const torch::Tensor unrolled = window(std::make_unique<Unrolled>());
   EXPECT_LT(relative_error(window(std::make_unique<DrMAD>()), unrolled), 1e-10);
@@ -472,36 +478,26 @@ TEST(DrMAD, FollowsALearningRateAndMomentumSchedule) {
 // a tilted least-squares problem (DrMAD exact) and with λ held still (hyper lr 0), the
 // greedy hypergradient after 40 steps is the unrolled one through all 40 steps from w = 0.
 TEST(DrMAD, GreedyHorizonDifferentiatesTheRunSoFar) {
-  const testing::RidgeData data = make_ridge_data(120, 80, {1.0, 0.6, 1.3, 0.9}, 0.3, 8);
-  const torch::Tensor w = torch::zeros({4}, torch::kFloat64).requires_grad_(true);
-  const Problem problem =
-      tilted_least_squares(data, w, Hyperparameter("tilt", torch::full({4}, 0.1, torch::kFloat64), -1, 1));
+  TiltedLeastSquares lsq;
   const int64_t steps = 40;
   auto greedy = [&](int64_t horizon) {
-    {
-      const torch::NoGradGuard no_grad;
-      w.zero_();
-    }
     // A learning rate this small leaves training far from stationary: every other check steps greedily.
-    HyperOptimizer optimizer(problem, sgd_for(w, 1e-3, 0.5), make_method("cg"),
+    HyperOptimizer optimizer(lsq.problem, sgd_for(lsq.restart(), 1e-3, 0.5), make_method("cg"),
                              HyperOptimizerOptions().lr(0).greedy_horizon(horizon));
     for (int64_t t = 0; t < steps; ++t) optimizer.step();
     EXPECT_EQ(optimizer.greedy_steps(), 2) << "horizon " << horizon;
     EXPECT_EQ(optimizer.hyper_steps(), 2) << "horizon " << horizon;
     return optimizer.last_hypergradient().d_theta[0].clone();
   };
-  {
-    const torch::NoGradGuard no_grad;
-    w.zero_();
-  }
-  HyperOptimizer whole_run(problem, sgd_for(w, 1e-3, 0.5), make_method(UnrolledOptions().steps(0)),
+  HyperOptimizer whole_run(lsq.problem, sgd_for(lsq.restart(), 1e-3, 0.5), make_method(UnrolledOptions().steps(0)),
                            HyperOptimizerOptions().inner_steps(steps + 1).lr(0));
   for (int64_t t = 0; t < steps; ++t) whole_run.step();
   const torch::Tensor unrolled = whole_run.hyper_step().d_theta[0].clone();
 
   EXPECT_LT(relative_error(greedy(steps), unrolled), 1e-10);
   EXPECT_GT(relative_error(greedy(1), unrolled), 0.5) << "T1-T2 sees the last step alone";
-  EXPECT_THROW(HyperOptimizer(problem, sgd_for(w, 1e-3), make_method("cg"), HyperOptimizerOptions().greedy_horizon(0)),
+  EXPECT_THROW(HyperOptimizer(lsq.problem, sgd_for(lsq.w, 1e-3), make_method("cg"),
+                              HyperOptimizerOptions().greedy_horizon(0)),
                ValueError);
 }
 
