@@ -52,10 +52,10 @@ int main(int argc, char** argv) {
   int epochs = argc > 3 ? std::stoi(argv[3]) : 30;
   auto [x, y] = read_digits(path);
   torch::manual_seed(0);
-  auto order = torch::randperm(x.size(0));
+  auto split = torch::randperm(x.size(0));
   int64_t n_valid = x.size(0) / 4;
-  auto x_valid = x.index_select(0, order.slice(0, 0, n_valid)), y_valid = y.index_select(0, order.slice(0, 0, n_valid));
-  auto x_train = x.index_select(0, order.slice(0, n_valid)), y_train = y.index_select(0, order.slice(0, n_valid));
+  auto x_valid = x.index_select(0, split.slice(0, 0, n_valid)), y_valid = y.index_select(0, split.slice(0, 0, n_valid));
+  auto x_train = x.index_select(0, split.slice(0, n_valid)), y_train = y.index_select(0, split.slice(0, n_valid));
 
   auto sampler = std::make_shared<hpo::HypergradientSampler>(
       hpo::HypergradientSamplerOptions().method(hpo::hypergrad::NeumannOptions()).n_startup_trials(3).seed(1));
@@ -83,8 +83,8 @@ int main(int argc, char** argv) {
         auto sgd = std::make_shared<torch::optim::SGD>(weights, torch::optim::SGDOptions(0.1).momentum(0.9));
         auto& optimizer = hyper.make_optimizer({{}, {}, train_loss, val_loss}, sgd);
         for (int epoch = 0; epoch < epochs; ++epoch) {
-          auto order = torch::randperm(x_train.size(0));
-          for (int64_t start = 0; start + 64 <= x_train.size(0); start += 64) optimizer.step({order.slice(0, start, start + 64)});
+          auto batch_order = torch::randperm(x_train.size(0));
+          for (int64_t start = 0; start + 64 <= x_train.size(0); start += 64) optimizer.step({batch_order.slice(0, start, start + 64)});
         }
         return hyper.value();
       },

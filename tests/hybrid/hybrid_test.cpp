@@ -237,7 +237,9 @@ TEST(Hybrid, AWrappedHybridSamplerRefinesThroughTheForwardedHook) {
     const FrozenTrial t = study.trials().at(0);
     ASSERT_EQ(t.state, TrialState::Complete);
     EXPECT_EQ(t.system_attrs.count("hypergrad"), forward ? 1u : 0u) << "forwarded: " << forward;
-    if (forward) EXPECT_GT(t.system_attrs.at("hypergrad").at("hyper_steps").get<int>(), 0);
+    if (forward) {
+      EXPECT_GT(t.system_attrs.at("hypergrad").at("hyper_steps").get<int>(), 0);
+    }
   }
 }
 
