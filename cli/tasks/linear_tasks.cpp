@@ -60,12 +60,13 @@ class LinearTask : public Task {
   double run_trial(Trial& trial) override {
     seed_trial(settings_.seed, trial);
     HyperTrial hyper(trial);
-    const Model model = penalized_linear_model(train_.features.size(1), kind_.n_outputs,
-                                               suggest_loss_hyperparameter(hyper, global_),
-                                               suggest_loss_hyperparameter(hyper, per_feature_));
-    train_model(model, kind_.loss, train_, valid_, options_, hyper);
-    record_metrics(trial, model, kind_.loss, valid_, test_, kind_.classifier);
-    return hyper.value();
+    const HyperparameterValues global = suggest_loss_hyperparameter(hyper, global_);
+    const HyperparameterValues per_feature = suggest_loss_hyperparameter(hyper, per_feature_);
+    const TrainedTrial trained = train_trial(
+        [&] { return penalized_linear_model(train_.features.size(1), kind_.n_outputs, global, per_feature); },
+        kind_.loss, train_, valid_, options_, hyper);
+    record_metrics(trial, trained.model, kind_.loss, valid_, test_, kind_.classifier);
+    return trained.value;
   }
 
  private:

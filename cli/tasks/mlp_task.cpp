@@ -84,11 +84,12 @@ class MlpTask : public Task {
     options.momentum = settings_.momentum;
     options.learning_rate = trial.suggest_float("learning_rate", kMinLearningRate, kMaxLearningRate, FloatOptions().log(true));
     HyperTrial hyper(trial);
-    const Model model = perceptron(train_.features.size(1), width, depth, n_classes_,
-                                   suggest_loss_hyperparameter(hyper, weight_decay_per_layer(depth)));
-    train_model(model, cross_entropy, train_, valid_, options, hyper);
-    record_metrics(trial, model, cross_entropy, valid_, test_, /*classifier=*/true);
-    return hyper.value();
+    const HyperparameterValues decays = suggest_loss_hyperparameter(hyper, weight_decay_per_layer(depth));
+    const TrainedTrial trained = train_trial(
+        [&] { return perceptron(train_.features.size(1), width, depth, n_classes_, decays); }, cross_entropy,
+        train_, valid_, options, hyper);
+    record_metrics(trial, trained.model, cross_entropy, valid_, test_, /*classifier=*/true);
+    return trained.value;
   }
 
  private:

@@ -75,6 +75,67 @@ std::vector<hypergrad::Batch> epoch_batches(std::int64_t n_rows, std::int64_t ba
   return batches;
 }
 
+// The loss of one batch: a batch is the tensor of its row numbers; an empty one is every row.
+std::function<torch::Tensor(const hypergrad::Batch&)> batch_loss(const Model& model, const DataLoss& data_loss,
+                                                                 const TensorData& train) {
+  return [model, &data_loss, &train](const hypergrad::Batch& batch) {
+    const auto rows = [&batch](const torch::Tensor& all) { return batch.empty() ? all : all.index_select(0, batch.at(0)); };
+    return data_loss(model.forward(rows(train.features)), rows(train.targets)) + model.penalty();
+  };
+}
+
+// The epochs of training, one step(batch) per batch; after_epoch(epoch, validation loss).
+void run_epochs(const Model& model, const DataLoss& data_loss, const TensorData& train, const TensorData& valid,
+                const TrainingOptions& options, const std::function<torch::Tensor(const hypergrad::Batch&)>& step,
+                const std::function<void(int, double)>& after_epoch) {
+  for (int epoch = 0; epoch < options.epochs; ++epoch) {
+    for (const hypergrad::Batch& batch : epoch_batches(train.features.size(0), options.batch_size)) {
+      throw_if_interrupted();
+      throw_if_diverged(step(batch).item<double>(), "training loss at epoch " + std::to_string(epoch));
+    }
+    const double validation_loss = evaluate_loss(model, data_loss, valid);
+    throw_if_diverged(validation_loss, "validation loss at epoch " + std::to_string(epoch));
+    after_epoch(epoch, validation_loss);
+  }
+}
+
+torch::optim::SGDOptions sgd_options(const TrainingOptions& options) {
+  return torch::optim::SGDOptions(options.learning_rate).momentum(options.momentum);
+}
+
+void train_with_hyper_trial(const Model& model, const DataLoss& data_loss, const TensorData& train,
+                    const TensorData& valid, const TrainingOptions& options, HyperTrial& hyper) {
+  hypergrad::Problem problem;
+  problem.parameters = model.weights;
+  problem.train_loss = batch_loss(model, data_loss, train);
+  problem.val_loss = [model, &data_loss, &valid] { return data_loss(model.forward(valid.features), valid.targets); };
+  hypergrad::HyperOptimizer& optimizer = hyper.make_optimizer(
+      std::move(problem), std::make_shared<torch::optim::SGD>(model.weights, sgd_options(options)));
+  run_epochs(model, data_loss, train, valid, options, [&optimizer](const hypergrad::Batch& batch) { return optimizer.step(batch); },
+             [&hyper](int epoch, double validation_loss) {
+               if (hyper.refining()) return;  // the hyper-steps report (step = hyper-step index)
+               hyper.trial().report(validation_loss, epoch);
+               if (hyper.trial().should_prune()) throw TrialPruned("pruned at epoch " + std::to_string(epoch));
+             });
+}
+
+// Plain SGD with the hyperparameters as they are now; the gradients go to the weights
+// alone, not to the hyperparameters the penalty reads.
+void train_frozen(const Model& model, const DataLoss& data_loss, const TensorData& train, const TensorData& valid,
+                  const TrainingOptions& options) {
+  torch::optim::SGD sgd(model.weights, sgd_options(options));
+  const auto loss_of = batch_loss(model, data_loss, train);
+  run_epochs(model, data_loss, train, valid, options,
+             [&](const hypergrad::Batch& batch) {
+               sgd.zero_grad();
+               const torch::Tensor loss = loss_of(batch);
+               loss.backward({}, c10::nullopt, false, model.weights);
+               sgd.step();
+               return loss.detach();
+             },
+             [](int, double) {});
+}
+
 }  // namespace
 
 void seed_trial(std::uint64_t seed, const Trial& trial) {
@@ -108,32 +169,16 @@ torch::Tensor cross_entropy(const torch::Tensor& outputs, const torch::Tensor& l
   return torch::nn::functional::cross_entropy(outputs, labels);
 }
 
-void train_model(const Model& model, const DataLoss& data_loss, const TensorData& train,
-                   const TensorData& valid, const TrainingOptions& options, HyperTrial& hyper) {
-  hypergrad::Problem problem;
-  problem.parameters = model.weights;
-  // A batch is the tensor of its row numbers; an empty one is every row.
-  problem.train_loss = [&model, &data_loss, &train](const hypergrad::Batch& batch) {
-    const auto rows = [&batch](const torch::Tensor& all) { return batch.empty() ? all : all.index_select(0, batch.at(0)); };
-    return data_loss(model.forward(rows(train.features)), rows(train.targets)) + model.penalty();
-  };
-  problem.val_loss = [&model, &data_loss, &valid] { return data_loss(model.forward(valid.features), valid.targets); };
-  hypergrad::HyperOptimizer& optimizer = hyper.make_optimizer(
-      std::move(problem), std::make_shared<torch::optim::SGD>(
-                              model.weights, torch::optim::SGDOptions(options.learning_rate).momentum(options.momentum)));
-
-  for (int epoch = 0; epoch < options.epochs; ++epoch) {
-    for (const hypergrad::Batch& batch : epoch_batches(train.features.size(0), options.batch_size)) {
-      throw_if_interrupted();
-      const torch::Tensor loss = optimizer.step(batch);
-      throw_if_diverged(loss.item<double>(), "training loss at epoch " + std::to_string(epoch));
-    }
-    const double validation_loss = evaluate_loss(model, data_loss, valid);
-    throw_if_diverged(validation_loss, "validation loss at epoch " + std::to_string(epoch));
-    if (hyper.refining()) continue;  // the hyper-steps report (step = hyper-step index)
-    hyper.trial().report(validation_loss, epoch);
-    if (hyper.trial().should_prune()) throw TrialPruned("pruned at epoch " + std::to_string(epoch));
-  }
+TrainedTrial train_trial(const ModelFactory& make_model, const DataLoss& data_loss, const TensorData& train,
+                         const TensorData& valid, const TrainingOptions& options, HyperTrial& hyper) {
+  const Model refined = make_model();
+  train_with_hyper_trial(refined, data_loss, train, valid, options, hyper);
+  const double value = hyper.value();
+  if (!hyper.value_needs_retraining()) return {refined, value};
+  const Model frozen = make_model();
+  train_frozen(frozen, data_loss, train, valid, options);
+  hyper.trial().set_user_attr("value_from_retraining", true);
+  return {frozen, evaluate_loss(frozen, data_loss, valid)};
 }
 
 }  // namespace hpo::cli

@@ -55,15 +55,27 @@ struct TrainingOptions {
   double momentum = 0.9;
 };
 
+// A fresh model of the trial: new weights; its penalties read the trial's loss hyperparameters.
+using ModelFactory = std::function<Model()>;
+
+// The model whose validation loss is the trial's value, and that value.
+struct TrainedTrial {
+  Model model;
+  double value = 0;
+};
+
 // Minibatch SGD with momentum on data_loss + penalty over shuffled batches of `train` (one
-// full batch, passed as an empty Batch, when batch_size covers every row), through the
-// trial's HyperOptimizer: under the hybrid sampler it refines the loss hyperparameters and
-// reports the validation loss at each hyper-step; otherwise the validation loss (data_loss
-// on `valid`) is reported after every epoch. Either way the pruner is asked
-// (hpo::TrialPruned). Stops with Interrupted on Ctrl-C and with TrainingDiverged on a
-// non-finite loss. The trial's value is then hyper.value().
-void train_model(const Model& model, const DataLoss& data_loss, const TensorData& train,
-                   const TensorData& valid, const TrainingOptions& options, HyperTrial& hyper);
+// full batch, passed as an empty Batch, when batch_size covers every row) of a model from
+// make_model, through the trial's HyperOptimizer: under the hybrid sampler it refines the
+// loss hyperparameters and reports the validation loss at each hyper-step; otherwise the
+// validation loss (data_loss on `valid`) is reported after every epoch. Either way the
+// pruner is asked (hpo::TrialPruned). Stops with Interrupted on Ctrl-C and with
+// TrainingDiverged on a non-finite loss. The value is hyper.value(), unless that came from
+// weights trained while λ moved (HyperTrial::value_needs_retraining): then a second model
+// from make_model trains the same way with λ frozen at the stored params, and its
+// validation loss is the value (the user attribute value_from_retraining says so).
+TrainedTrial train_trial(const ModelFactory& make_model, const DataLoss& data_loss, const TensorData& train,
+                         const TensorData& valid, const TrainingOptions& options, HyperTrial& hyper);
 
 // Seeds LibTorch's generator (initialization, batch order) from the seed and trial number.
 void seed_trial(std::uint64_t seed, const Trial& trial);

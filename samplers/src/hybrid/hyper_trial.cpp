@@ -228,6 +228,10 @@ double HyperTrial::value() {
   return *value_;
 }
 
+bool HyperTrial::value_needs_retraining() const {
+  return value_ && refining() && !optimizer_->value_point() && optimizer_->hyper_steps() > 0;
+}
+
 Json HyperTrial::record() const {
   Json initial = Json::object();
   for (const Refined* r : all_refined()) {

@@ -86,6 +86,12 @@ class HyperTrial {
   // the model as trained now. The params become the λ of that point; the validation loss
   // at the end of training is recorded beside it ("trajectory_value" in "hypergrad").
   double value();
+  // Whether value() came from weights trained while λ moved: refining, with hyper-steps
+  // taken but no converged point reached (a loop too short to be stationary). The params
+  // are then the λ trained last, which such a value does not belong to: only a model
+  // trained anew with them frozen gives what they give (hpo optimize's tasks do that).
+  // False before value().
+  bool value_needs_retraining() const;
 
   // What the finalizer writes: refined params, tensors too large for params, the record.
   struct Outcome;
