@@ -64,6 +64,8 @@ struct ObjectiveOptions {
   std::optional<torch::Dtype> hyperparameter_dtype = torch::kFloat64;
   torch::Dtype model_dtype = torch::kFloat64;
   const RidgeData* data = &hpo::data();
+  // Set to HyperTrial::value_needs_retraining() after value().
+  bool* value_needs_retraining = nullptr;
 };
 
 // The loop the README teaches: full-batch SGD with momentum, hyper.value() at the end.
@@ -90,7 +92,9 @@ double ridge_objective(Trial& trial, const ObjectiveOptions& o = {}) {
                                                  torch::optim::SGDOptions(0.1).momentum(0.9));
   auto& opt = hyper.make_optimizer({{}, {}, train_loss, val_loss}, sgd);
   for (step = 0; step < o.steps; ++step) opt.step();
-  return hyper.value();
+  const double value = hyper.value();
+  if (o.value_needs_retraining) *o.value_needs_retraining = hyper.value_needs_retraining();
+  return value;
 }
 
 HypergradientSamplerOptions sampler_options(std::uint64_t seed) {
@@ -171,6 +175,33 @@ TEST(Hybrid, StoredValueIsTheValidationLossOfTheStoredParams) {
       EXPECT_TRUE(t.system_attrs.at("hypergrad").contains("trajectory_value"));
     }
   }
+}
+
+// Thirty steps never make the ridge stationary, so its value comes from weights trained
+// while λ moved by greedy steps: value_needs_retraining() says so. A converged loop's value,
+// and a value with the suggested λ held fixed (random search), need no re-training.
+TEST(Hybrid, ValueNeedsRetrainingOnlyWhereLambdaMovedWithoutAConvergedPoint) {
+  for (int steps : {30, 2000}) {
+    bool needs_retraining = false;
+    ObjectiveOptions options;
+    options.steps = steps;
+    options.value_needs_retraining = &needs_retraining;
+    Study study = hybrid_study(open_storage(), 3);
+    study.optimize([&](Trial& t) { return ridge_objective(t, options); }, OptimizeOptions().n_trials(1));
+    const FrozenTrial t = study.trials().at(0);
+    ASSERT_EQ(t.state, TrialState::Complete) << dump_json(Json(t.system_attrs));
+    const Json& record = t.system_attrs.at("hypergrad");
+    EXPECT_GT(record.at("hyper_steps").get<int>(), 0) << steps;
+    EXPECT_EQ(record.contains("stationary_point"), steps == 2000);
+    EXPECT_EQ(needs_retraining, steps == 30);
+  }
+  bool needs_retraining = true;
+  ObjectiveOptions options;
+  options.steps = 30;
+  options.value_needs_retraining = &needs_retraining;
+  Study fixed = create_study(open_storage(), StudyOptions().study_name("fixed"));
+  fixed.optimize([&](Trial& t) { return ridge_objective(t, options); }, OptimizeOptions().n_trials(1));
+  EXPECT_FALSE(needs_retraining);
 }
 
 // A start 8 units of ln λ below the best global penalty moves most of the way to it
