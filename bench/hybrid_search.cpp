@@ -88,6 +88,9 @@ struct Point {
   double seconds;  // of training since the start
   double best;
   double retrained;
+  // This trial's training reached a converged point (hybrid trials; the others store the
+  // value of a model trained anew with their final params).
+  bool converged = false;
 };
 using Curve = std::vector<Point>;
 using Metric = double Point::*;
@@ -304,7 +307,10 @@ Curve run(const Problem& problem, const std::shared_ptr<hpo::Sampler>& sampler, 
                        retrained = judge.mean_of_retrainings(study_best.params);
                      }
                    }
-                   curve.push_back({training, best, retrained});
+                   const auto record = t.system_attrs.find("hypergrad");
+                   const bool converged =
+                       record != t.system_attrs.end() && record->second.contains("stationary_point");
+                   curve.push_back({training, best, retrained, converged});
                    start = std::chrono::steady_clock::now();
                  }}));
   return curve;
@@ -549,6 +555,22 @@ void print_table(const std::vector<Config>& configs, Metric metric, bool seconds
   }
 }
 
+// How many hybrid trials reached a converged point, where an implicit method's hyper-steps
+// hold; the others took greedy steps only.
+void print_converged_trials(const std::vector<Config>& configs) {
+  std::cout << "Hybrid trials whose training reached a converged point:";
+  for (const auto& c : configs) {
+    if (c.name.rfind("hybrid", 0) != 0) continue;
+    std::size_t converged = 0, trials = 0;
+    for (const auto& curve : c.curves) {
+      trials += curve.size();
+      for (const Point& p : curve) converged += p.converged;
+    }
+    std::cout << "  " << c.name.substr(7) << " " << converged << "/" << trials;
+  }
+  std::cout << "\n";
+}
+
 // For each hybrid configuration, the trials each seed's run needs to reach the reference's
 // (TPE's) median of `metric` after 100 trials, and its median against random search's at
 // the hybrid's last trial.
@@ -584,6 +606,7 @@ void print_problem(const Problem& problem, const std::vector<Config>& configs, c
             << " train / " << problem.data.valid.n_rows() << " valid rows); training: " << problem.loop << "\n\n"
             << "Median over " << s.seeds << " seeds of the best judged validation loss after n trials:\n";
   print_table(configs, &Point::best, true);
+  print_converged_trials(configs);
   print_trials_to_reach(configs, &Point::best, s);
   std::cout << "\nWhat a user gets: median over seeds of the mean of " << kRetrainings
             << " fresh re-trainings of the study's best trial after n trials:\n";
