@@ -104,7 +104,7 @@ torch::optim::SGDOptions sgd_options(const TrainingOptions& options) {
 }
 
 void train_with_hyper_trial(const Model& model, const DataLoss& data_loss, const TensorData& train,
-                    const TensorData& valid, const TrainingOptions& options, HyperTrial& hyper) {
+                            const TensorData& valid, const TrainingOptions& options, HyperTrial& hyper) {
   hypergrad::Problem problem;
   problem.parameters = model.weights;
   problem.train_loss = batch_loss(model, data_loss, train);
