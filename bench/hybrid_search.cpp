@@ -40,6 +40,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "data/load_dataset.hpp"
@@ -88,8 +89,8 @@ struct Point {
   double seconds;  // of training since the start
   double best;
   double retrained;
-  // This trial's training reached a converged point (hybrid trials; the others store the
-  // value of a model trained anew with their final params).
+  // A hybrid trial whose training reached a converged point (its `hypergrad` record has a
+  // stationary_point); false for the other trials.
   bool converged = false;
 };
 using Curve = std::vector<Point>;
@@ -372,9 +373,12 @@ std::vector<Curve> optuna_tpe(const Settings& s, const Problem& problem, const s
   return curves;
 }
 
+constexpr std::string_view kHybridPrefix = "hybrid ";
+
 struct Config {
   std::string name;
   std::vector<Curve> curves;
+  bool hybrid() const { return name.rfind(kHybridPrefix, 0) == 0; }
 };
 
 double median(std::vector<double> v) {
@@ -523,7 +527,7 @@ std::vector<Config> run_problem(const Settings& s, const Problem& problem, const
         [](std::uint64_t seed) { return std::make_shared<hpo::TPESampler>(hpo::TPESamplerOptions().seed(seed)); });
   }
   for (const auto& method : s.methods) {
-    add("hybrid " + method, s.hybrid_trials, true, [&](std::uint64_t seed) {
+    add(std::string(kHybridPrefix) + method, s.hybrid_trials, true, [&](std::uint64_t seed) {
       return hybrid_sampler(s, method, std::make_shared<hpo::RandomSampler>(seed), seed);
     });
   }
@@ -560,13 +564,13 @@ void print_table(const std::vector<Config>& configs, Metric metric, bool seconds
 void print_converged_trials(const std::vector<Config>& configs) {
   std::cout << "Hybrid trials whose training reached a converged point:";
   for (const auto& c : configs) {
-    if (c.name.rfind("hybrid", 0) != 0) continue;
+    if (!c.hybrid()) continue;
     std::size_t converged = 0, trials = 0;
     for (const auto& curve : c.curves) {
       trials += curve.size();
       for (const Point& p : curve) converged += p.converged;
     }
-    std::cout << "  " << c.name.substr(7) << " " << converged << "/" << trials;
+    std::cout << "  " << c.name.substr(kHybridPrefix.size()) << " " << converged << "/" << trials;
   }
   std::cout << "\n";
 }
@@ -585,7 +589,7 @@ void print_trials_to_reach(const std::vector<Config>& configs, Metric metric, co
             << " trials (" << std::setprecision(4) << level << "); goal: at most 10. Hybrid vs random search after "
             << s.hybrid_trials << " trials: the goal is never worse.\n";
   for (const auto& c : configs) {
-    if (c.name.rfind("hybrid", 0) != 0) continue;
+    if (!c.hybrid()) continue;
     std::cout << std::left << std::setw(20) << c.name << std::right;
     int within10 = 0;
     for (const auto& curve : c.curves) {
