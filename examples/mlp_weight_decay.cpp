@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 #include <zlib.h>
 
+#include <functional>
 #include <iostream>
 #include <sstream>
 #include <stdexcept>
@@ -44,6 +45,16 @@ std::pair<torch::Tensor, torch::Tensor> read_digits(const std::string& path) {
   return {torch::tensor(pixels).reshape({n, 64}) / 16.0, torch::tensor(labels)};
 }
 
+// Two layers with a ReLU between them; copies share the layers.
+struct Network {
+  explicit Network(int64_t hidden) : layer1(64, hidden), layer2(hidden, 10) {}
+  torch::Tensor logits(const torch::Tensor& input) const {
+    return layer2.ptr()->forward(torch::relu(layer1.ptr()->forward(input)));
+  }
+  std::vector<torch::Tensor> weights() const { return {layer1->weight, layer1->bias, layer2->weight, layer2->bias}; }
+  torch::nn::Linear layer1, layer2;
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -68,25 +79,44 @@ int main(int argc, char** argv) {
         int64_t hidden = trial.suggest_int("hidden", 16, 128, hpo::IntOptions().step(16));
         // One weight decay per layer: a vector hyperparameter stored as decay[0], decay[1].
         auto decay = hyper.suggest_hyperparameter("decay", 1e-6, 1e-1, hpo::HyperparameterOptions().log(true).size(2));
-        auto layer1 = torch::nn::Linear(64, hidden), layer2 = torch::nn::Linear(hidden, 10);
-        std::vector<torch::Tensor> weights = {layer1->weight, layer1->bias, layer2->weight, layer2->bias};
-        auto logits = [&](const torch::Tensor& input) { return layer2(torch::relu(layer1(input))); };
         // A batch is a tensor of row numbers; the loss of a batch depends on nothing else.
-        auto train_loss = [&](const hpo::hypergrad::Batch& batch) {
-          const torch::Tensor& rows = batch.at(0);
-          auto data_loss = torch::cross_entropy_loss(logits(x_train.index_select(0, rows)),
-                                                     y_train.index_select(0, rows));
-          auto d = decay.value();
-          return data_loss + 0.5 * (d[0] * layer1->weight.pow(2).sum() + d[1] * layer2->weight.pow(2).sum());
+        auto problem_of = [&](const Network& net) {
+          auto train_loss = [&, net](const hpo::hypergrad::Batch& batch) {
+            const torch::Tensor& rows = batch.at(0);
+            auto data_loss = torch::cross_entropy_loss(net.logits(x_train.index_select(0, rows)),
+                                                       y_train.index_select(0, rows));
+            auto d = decay.value();
+            return data_loss + 0.5 * (d[0] * net.layer1->weight.pow(2).sum() + d[1] * net.layer2->weight.pow(2).sum());
+          };
+          auto val_loss = [&, net] { return torch::cross_entropy_loss(net.logits(x_valid), y_valid); };
+          return hpo::hypergrad::Problem{net.weights(), {}, train_loss, val_loss};
         };
-        auto val_loss = [&] { return torch::cross_entropy_loss(logits(x_valid), y_valid); };
-        auto sgd = std::make_shared<torch::optim::SGD>(weights, torch::optim::SGDOptions(0.1).momentum(0.9));
-        auto& optimizer = hyper.make_optimizer({{}, {}, train_loss, val_loss}, sgd);
-        for (int epoch = 0; epoch < epochs; ++epoch) {
-          auto batch_order = torch::randperm(x_train.size(0));
-          for (int64_t start = 0; start + 64 <= x_train.size(0); start += 64) optimizer.step({batch_order.slice(0, start, start + 64)});
-        }
-        return hyper.value();
+        auto sgd_for = [](const Network& net) {
+          return std::make_shared<torch::optim::SGD>(net.weights(), torch::optim::SGDOptions(0.1).momentum(0.9));
+        };
+        auto for_each_batch = [&](const std::function<void(const hpo::hypergrad::Batch&)>& step) {
+          for (int epoch = 0; epoch < epochs; ++epoch) {
+            auto batch_order = torch::randperm(x_train.size(0));
+            for (int64_t start = 0; start + 64 <= x_train.size(0); start += 64) step({batch_order.slice(0, start, start + 64)});
+          }
+        };
+        const Network net(hidden);
+        auto& optimizer = hyper.make_optimizer(problem_of(net), sgd_for(net));
+        for_each_batch([&](const hpo::hypergrad::Batch& batch) { optimizer.step(batch); });
+        const double value = hyper.value();
+        // A network is not convex: its converged weights depend on how the decay moved
+        // before, so the stored decay's value is that of a network trained anew with it frozen.
+        if (!hyper.value_needs_retraining()) return value;
+        const Network fresh(hidden);
+        const hpo::hypergrad::Problem frozen = problem_of(fresh);
+        auto sgd = sgd_for(fresh);
+        for_each_batch([&](const hpo::hypergrad::Batch& batch) {
+          sgd->zero_grad();
+          frozen.train_loss(batch).backward({}, c10::nullopt, false, frozen.parameters);  // not into the decay
+          sgd->step();
+        });
+        const torch::NoGradGuard no_grad;
+        return frozen.val_loss().item<double>();
       },
       hpo::OptimizeOptions().n_trials(n_trials));
 

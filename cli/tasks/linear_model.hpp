@@ -32,6 +32,7 @@ inline Model penalized_linear_model(std::int64_t n_features, std::int64_t n_outp
   const torch::Tensor bias = torch::zeros({n_outputs}, torch::requires_grad());
   Model model;
   model.weights = {weight, bias};
+  model.convex = true;  // positive L2 penalties: every minimizer gives the same outputs
   model.forward = [weight, bias](const torch::Tensor& x) { return torch::addmm(bias, x, weight); };
   model.penalty = [weight, global, per_feature] {
     return 0.5 * ((global() + per_feature()) * weight.pow(2).sum(1)).sum();

@@ -109,6 +109,7 @@ void train_with_hyper_trial(const Model& model, const DataLoss& data_loss, const
   problem.parameters = model.weights;
   problem.train_loss = batch_loss(model, data_loss, train);
   problem.val_loss = [model, &data_loss, &valid] { return data_loss(model.forward(valid.features), valid.targets); };
+  problem.convex = model.convex;
   hypergrad::HyperOptimizer& optimizer = hyper.make_optimizer(
       std::move(problem), std::make_shared<torch::optim::SGD>(model.weights, sgd_options(options)));
   run_epochs(model, data_loss, train, valid, options, [&optimizer](const hypergrad::Batch& batch) { return optimizer.step(batch); },

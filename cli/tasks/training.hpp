@@ -40,6 +40,7 @@ struct Model {
   std::vector<torch::Tensor> weights;                          // w, trained by SGD
   std::function<torch::Tensor(const torch::Tensor&)> forward;  // outputs for a batch of features
   std::function<torch::Tensor()> penalty;                      // reads the loss hyperparameters
+  bool convex = false;                                         // hypergrad::Problem::convex
 };
 
 // The loss of outputs against targets (mean over the batch), without penalties.

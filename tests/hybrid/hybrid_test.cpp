@@ -64,8 +64,12 @@ struct ObjectiveOptions {
   std::optional<torch::Dtype> hyperparameter_dtype = torch::kFloat64;
   torch::Dtype model_dtype = torch::kFloat64;
   const RidgeData* data = &hpo::data();
+  // Declared to the HyperOptimizer (hypergrad::Problem::convex): the ridge is convex.
+  bool convex = true;
   // Set to HyperTrial::value_needs_retraining() after value().
   bool* value_needs_retraining = nullptr;
+  // Set to the penalty's values after value().
+  std::vector<double>* penalty_after_value = nullptr;
 };
 
 // The loop the README teaches: full-batch SGD with momentum, hyper.value() at the end.
@@ -90,10 +94,11 @@ double ridge_objective(Trial& trial, const ObjectiveOptions& o = {}) {
   };
   auto sgd = std::make_shared<torch::optim::SGD>(std::vector<torch::Tensor>{w},
                                                  torch::optim::SGDOptions(0.1).momentum(0.9));
-  auto& opt = hyper.make_optimizer({{}, {}, train_loss, val_loss}, sgd);
+  auto& opt = hyper.make_optimizer({{}, {}, train_loss, val_loss, o.convex}, sgd);
   for (step = 0; step < o.steps; ++step) opt.step();
   const double value = hyper.value();
   if (o.value_needs_retraining) *o.value_needs_retraining = hyper.value_needs_retraining();
+  if (o.penalty_after_value) *o.penalty_after_value = penalty.values();
   return value;
 }
 
@@ -178,22 +183,42 @@ TEST(Hybrid, StoredValueIsTheValidationLossOfTheStoredParams) {
 }
 
 // Thirty steps never make the ridge stationary, so its value comes from weights trained
-// while λ moved by greedy steps: value_needs_retraining() says so. A converged loop's value,
-// and a value with the suggested λ held fixed (random search), need no re-training.
-TEST(Hybrid, ValueNeedsRetrainingOnlyWhereLambdaMovedWithoutAConvergedPoint) {
-  for (int steps : {30, 2000}) {
-    bool needs_retraining = false;
+// while λ moved by greedy steps: value_needs_retraining() says so. A converged loop's value
+// needs no re-training where the problem is declared convex (one w*(λ) whatever path λ
+// took), and does where it is not; a value with the suggested λ held fixed (random
+// search) never does. After value() the penalty holds the stored params, also where
+// hyper-steps after the converged point moved it on.
+TEST(Hybrid, ValueNeedsRetrainingWhereLambdaMovedUnlessAConvexProblemConverged) {
+  struct Case {
+    int steps;
+    bool convex;
+    bool needs_retraining;
+  };
+  for (const Case c : {Case{30, true, true}, Case{2000, true, false}, Case{2000, false, true}}) {
+    const std::string name = std::to_string(c.steps) + (c.convex ? " steps, convex" : " steps, not declared convex");
+    bool needs_retraining = !c.needs_retraining;
+    std::vector<double> penalty;
     ObjectiveOptions options;
-    options.steps = steps;
+    options.steps = c.steps;
+    options.convex = c.convex;
     options.value_needs_retraining = &needs_retraining;
+    options.penalty_after_value = &penalty;
     Study study = hybrid_study(open_storage(), 3);
     study.optimize([&](Trial& t) { return ridge_objective(t, options); }, OptimizeOptions().n_trials(1));
     const FrozenTrial t = study.trials().at(0);
     ASSERT_EQ(t.state, TrialState::Complete) << dump_json(Json(t.system_attrs));
     const Json& record = t.system_attrs.at("hypergrad");
-    EXPECT_GT(record.at("hyper_steps").get<int>(), 0) << steps;
-    EXPECT_EQ(record.contains("stationary_point"), steps == 2000);
-    EXPECT_EQ(needs_retraining, steps == 30);
+    EXPECT_GT(record.at("hyper_steps").get<int>(), 0) << name;
+    EXPECT_EQ(record.contains("stationary_point"), c.steps == 2000) << name;
+    EXPECT_EQ(needs_retraining, c.needs_retraining) << name;
+    if (c.steps == 2000) {
+      EXPECT_LT(record.at("stationary_point").at("hyper_step").get<int>(), record.at("hyper_steps").get<int>())
+          << name << ": hyper-steps after the point";
+    }
+    ASSERT_EQ(penalty.size(), 8u);
+    for (std::size_t i = 0; i < penalty.size(); ++i) {
+      EXPECT_NEAR(penalty[i], t.params.at("l2[" + std::to_string(i) + "]").get<double>(), 1e-12) << name << " " << i;
+    }
   }
   bool needs_retraining = true;
   ObjectiveOptions options;

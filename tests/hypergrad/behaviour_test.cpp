@@ -344,7 +344,7 @@ TEST(Contracts, HyperparameterValidatesAndProjects) {
   Hyperparameter decay("decay", torch::tensor({0.01, 0.1}, torch::kFloat64), 1e-3, 1, true);
   EXPECT_TRUE(decay.theta().requires_grad());
   EXPECT_NEAR(decay.theta()[0].item<double>(), std::log(0.01), 1e-15);
-  const Hyperparameter alias = decay;  // copies share θ
+  Hyperparameter alias = decay;  // copies share θ
   {
     const torch::NoGradGuard no_grad;
     decay.theta().add_(torch::tensor({-10.0, 10.0}, torch::kFloat64));
@@ -352,6 +352,16 @@ TEST(Contracts, HyperparameterValidatesAndProjects) {
   decay.project();
   EXPECT_NEAR(alias.values()[0], 1e-3, 1e-15);
   EXPECT_NEAR(alias.values()[1], 1.0, 1e-15);
+
+  // set_value writes λ through θ, for every copy, and projects it into the box.
+  alias.set_value(torch::tensor({0.02, 2.0}, torch::kFloat64));
+  EXPECT_NEAR(decay.values()[0], 0.02, 1e-15);
+  EXPECT_NEAR(decay.values()[1], 1.0, 1e-15);
+  EXPECT_NEAR(decay.theta()[0].item<double>(), std::log(0.02), 1e-15);
+  EXPECT_THROW(decay.set_value(torch::tensor({0.02}, torch::kFloat64)), ValueError);
+  EXPECT_THROW(decay.set_value(torch::tensor({0.02, 0.0}, torch::kFloat64)), ValueError) << "log scale";
+  EXPECT_THROW(decay.set_value(torch::tensor({0.02, std::nan("")}, torch::kFloat64)), ValueError);
+  EXPECT_NEAR(decay.values()[0], 0.02, 1e-15) << "a refused value leaves λ as it was";
 }
 
 TEST(Contracts, MethodsCheckTheInnerOptimizer) {

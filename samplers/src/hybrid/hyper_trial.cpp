@@ -225,11 +225,17 @@ double HyperTrial::value() {
   }
   const std::optional<hypergrad::StationaryPoint>& point = refining() ? optimizer_->settle() : std::nullopt;
   value_ = point ? point->validation_loss : *trajectory_value_;
+  // Hyper-steps after the point moved λ on; a model trained anew must read the point's.
+  if (point) {
+    std::vector<hypergrad::Hyperparameter> refined = optimizer_->refined();
+    for (std::size_t i = 0; i < refined.size(); ++i) refined[i].set_value(point->values[i]);
+  }
   return *value_;
 }
 
 bool HyperTrial::value_needs_retraining() const {
-  return value_ && refining() && !optimizer_->value_point() && optimizer_->hyper_steps() > 0;
+  if (!value_ || !refining() || optimizer_->hyper_steps() == 0) return false;
+  return !(optimizer_->value_point() && optimizer_->problem().convex);
 }
 
 Json HyperTrial::record() const {

@@ -65,6 +65,29 @@ torch::Tensor Hyperparameter::value() const {
   return log() ? theta().exp() : theta().view_as(theta());
 }
 
+void Hyperparameter::set_value(const torch::Tensor& values) {
+  const bool valid = values.defined() && values.sizes() == theta().sizes() &&
+                     torch::isfinite(values).all().item<bool>() && (!log() || (values > 0).all().item<bool>());
+  if (!valid) {
+    std::ostringstream message;
+    message << describe(name()) << ": set_value needs finite" << (log() ? " positive" : "") << " values of shape "
+            << theta().sizes() << ", got ";
+    if (!values.defined()) {
+      message << "an undefined tensor";
+    } else {
+      message << "shape " << values.sizes();
+      if (values.numel() > 0) message << " in [" << values.min().item<double>() << ", " << values.max().item<double>() << "]";
+    }
+    throw ValueError(message.str());
+  }
+  {
+    const torch::NoGradGuard no_grad;
+    const torch::Tensor external = values.detach().to(theta().device(), theta().scalar_type());
+    state_->theta.copy_(log() ? external.log() : external);
+  }
+  project();
+}
+
 void Hyperparameter::project() {
   const torch::NoGradGuard no_grad;
   if (log()) {

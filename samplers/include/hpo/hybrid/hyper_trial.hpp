@@ -83,14 +83,16 @@ class HyperTrial {
 
   // Ends the trial's training and returns its value: the validation loss at the best
   // stationary point (when refining and one was reached), else the validation loss of
-  // the model as trained now. The params become the λ of that point; the validation loss
-  // at the end of training is recorded beside it ("trajectory_value" in "hypergrad").
+  // the model as trained now. The params become the λ of that point, and so do the
+  // hyperparameters' values (for a re-training, below); the validation loss at the end
+  // of training is recorded beside it ("trajectory_value" in "hypergrad").
   double value();
   // Whether value() came from weights trained while λ moved: refining, with hyper-steps
-  // taken but no converged point reached (a loop too short to be stationary). The params
-  // are then the λ trained last, which such a value does not belong to: only a model
-  // trained anew with them frozen gives what they give (hpo optimize's tasks do that).
-  // False before value().
+  // taken, and either no converged point reached (a loop too short to be stationary) or
+  // a problem not declared convex (hypergrad::Problem::convex), whose converged weights
+  // depend on the path λ took. Such a value does not belong to the stored params: only a
+  // model trained anew with them frozen gives what they give (hpo optimize's tasks do
+  // that). False before value().
   bool value_needs_retraining() const;
 
   // What the finalizer writes: refined params, tensors too large for params, the record.

@@ -28,6 +28,10 @@ class Hyperparameter {
 
   // λ as a differentiable function of θ; use this inside the losses.
   torch::Tensor value() const;
+  // Sets λ to `values` (external values of θ's shape, e.g. those of an earlier point),
+  // projected into [low, high]: a value read off value() may lie an ulp outside after
+  // the round trip through θ. Throws hpo::ValueError for another shape or a non-finite value.
+  void set_value(const torch::Tensor& values);
   // Clamps θ so that λ lies in [low, high] (done after every hyper-step).
   void project();
   // Converts θ to `dtype`, for every copy of this handle. Optimizers holding the old θ

@@ -33,6 +33,13 @@ struct Problem {
   std::vector<Hyperparameter> hyperparameters;
   BatchLoss train_loss;
   ValidationLoss val_loss;
+  // Whether L_T(·, λ) is convex in w for every λ, with minimizers that all give the same
+  // L_V (a linear model with positive L2 penalties; the shift of every bias of a softmax
+  // is such a flat direction). Training then reaches the same validation loss from any
+  // start and along any path of λ, so a converged point's L_V is what training anew with
+  // its λ gives. On any other model (a network) the weights at a converged point depend
+  // on how λ moved before it, and hpo::HyperTrial asks for a re-training instead.
+  bool convex = false;
 };
 
 // Throws hpo::ValueError naming what is missing or inconsistent (no parameters, a
