@@ -92,6 +92,8 @@ struct Point {
   // A hybrid trial whose training reached a converged point (its `hypergrad` record has a
   // stationary_point); false for the other trials.
   bool converged = false;
+  // A judged trial's stored value minus its judged re-training; NaN for the other trials.
+  double value_minus_retraining = NAN;
 };
 using Curve = std::vector<Point>;
 using Metric = double Point::*;
@@ -300,8 +302,11 @@ Curve run(const Problem& problem, const std::shared_ptr<hpo::Sampler>& sampler, 
   study.optimize([&task](hpo::Trial& t) { return task->run_trial(t); },
                  catch_divergence().n_trials(n_trials).callbacks({[&](hpo::Study& s, const hpo::FrozenTrial& t) {
                    training += Seconds(std::chrono::steady_clock::now() - start).count();
+                   double value_minus_retraining = NAN;
                    if (t.state == hpo::TrialState::Complete) {
-                     best = std::min(best, judge_by_retraining ? judge(t.params) : t.value());
+                     const double judged = judge_by_retraining ? judge(t.params) : t.value();
+                     if (judge_by_retraining) value_minus_retraining = t.value() - judged;
+                     best = std::min(best, judged);
                      const hpo::FrozenTrial study_best = s.best_trial();
                      if (study_best.number != incumbent) {
                        incumbent = study_best.number;
@@ -311,7 +316,7 @@ Curve run(const Problem& problem, const std::shared_ptr<hpo::Sampler>& sampler, 
                    const auto record = t.system_attrs.find("hypergrad");
                    const bool converged =
                        record != t.system_attrs.end() && record->second.contains("stationary_point");
-                   curve.push_back({training, best, retrained, converged});
+                   curve.push_back({training, best, retrained, converged, value_minus_retraining});
                    start = std::chrono::steady_clock::now();
                  }}));
   return curve;
@@ -560,8 +565,9 @@ void print_table(const std::vector<Config>& configs, Metric metric, bool seconds
 }
 
 // How many hybrid trials reached a converged point, where an implicit method's hyper-steps
-// hold; the others took greedy steps only.
-void print_converged_trials(const std::vector<Config>& configs) {
+// hold (the others took greedy steps only), and whether their stored values are what their
+// params give: the mean difference to a re-training is 0 within its standard error then.
+void print_hybrid_trials(const std::vector<Config>& configs) {
   std::cout << "Hybrid trials whose training reached a converged point:";
   for (const auto& c : configs) {
     if (!c.hybrid()) continue;
@@ -571,6 +577,20 @@ void print_converged_trials(const std::vector<Config>& configs) {
       for (const Point& p : curve) converged += p.converged;
     }
     std::cout << "  " << c.name.substr(kHybridPrefix.size()) << " " << converged << "/" << trials;
+  }
+  std::cout << "\nHybrid trials' stored value minus one re-training with their params, mean ± standard error:";
+  for (const auto& c : configs) {
+    if (!c.hybrid()) continue;
+    std::vector<double> differences;
+    for (const auto& curve : c.curves)
+      for (const Point& p : curve)
+        if (std::isfinite(p.value_minus_retraining)) differences.push_back(p.value_minus_retraining);
+    const double n = static_cast<double>(differences.size());
+    double mean = 0, squares = 0;
+    for (double d : differences) mean += d / n;
+    for (double d : differences) squares += (d - mean) * (d - mean);
+    std::cout << "  " << c.name.substr(kHybridPrefix.size()) << " " << std::showpos << std::setprecision(2) << mean
+              << std::noshowpos << " ± " << std::sqrt(squares / (n - 1) / n);
   }
   std::cout << "\n";
 }
@@ -610,7 +630,7 @@ void print_problem(const Problem& problem, const std::vector<Config>& configs, c
             << " train / " << problem.data.valid.n_rows() << " valid rows); training: " << problem.loop << "\n\n"
             << "Median over " << s.seeds << " seeds of the best judged validation loss after n trials:\n";
   print_table(configs, &Point::best, true);
-  print_converged_trials(configs);
+  print_hybrid_trials(configs);
   print_trials_to_reach(configs, &Point::best, s);
   std::cout << "\nWhat a user gets: median over seeds of the mean of " << kRetrainings
             << " fresh re-trainings of the study's best trial after n trials:\n";
