@@ -66,6 +66,8 @@ struct ObjectiveOptions {
   const RidgeData* data = &hpo::data();
   // Declared to the HyperOptimizer (hypergrad::Problem::convex): the ridge is convex.
   bool convex = true;
+  // Rows of each mini-batch, taken in turn; 0: every step sees the full training set.
+  int64_t batch_rows = 0;
   // Set to HyperTrial::value_needs_retraining() after value().
   bool* value_needs_retraining = nullptr;
   // Set to the penalty's values after value().
@@ -83,8 +85,8 @@ double ridge_objective(Trial& trial, const ObjectiveOptions& o = {}) {
   auto x_valid = d.x_valid.to(o.model_dtype), y_valid = d.y_valid.to(o.model_dtype);
   auto w = torch::zeros({d.x_train.size(1)}, o.model_dtype).requires_grad_();
   int step = 0;
-  auto train_loss = [&](const hypergrad::Batch&) {
-    auto r = x_train.mv(w) - y_train;
+  auto train_loss = [&](const hypergrad::Batch& rows) {
+    auto r = rows.empty() ? x_train.mv(w) - y_train : x_train.index_select(0, rows[0]).mv(w) - y_train.index_select(0, rows[0]);
     return 0.5 * r.pow(2).mean() + 0.5 * (penalty.value() * w * w).sum();
   };
   auto val_loss = [&] {
@@ -95,7 +97,15 @@ double ridge_objective(Trial& trial, const ObjectiveOptions& o = {}) {
   auto sgd = std::make_shared<torch::optim::SGD>(std::vector<torch::Tensor>{w},
                                                  torch::optim::SGDOptions(0.1).momentum(0.9));
   auto& opt = hyper.make_optimizer({{}, {}, train_loss, val_loss, o.convex}, sgd);
-  for (step = 0; step < o.steps; ++step) opt.step();
+  const int64_t n = d.x_train.size(0);
+  for (step = 0; step < o.steps; ++step) {
+    if (o.batch_rows == 0) {
+      opt.step();
+    } else {
+      const int64_t first = step * o.batch_rows % n;
+      opt.step({torch::arange(first, first + o.batch_rows) % n});
+    }
+  }
   const double value = hyper.value();
   if (o.value_needs_retraining) *o.value_needs_retraining = hyper.value_needs_retraining();
   if (o.penalty_after_value) *o.penalty_after_value = penalty.values();
@@ -185,22 +195,27 @@ TEST(Hybrid, StoredValueIsTheValidationLossOfTheStoredParams) {
 // Thirty steps never make the ridge stationary, so its value comes from weights trained
 // while λ moved by greedy steps: value_needs_retraining() says so. A converged loop's value
 // needs no re-training where the problem is declared convex (one w*(λ) whatever path λ
-// took), and does where it is not; a value with the suggested λ held fixed (random
-// search) never does. After value() the penalty holds the stored params, also where
+// took) and trained on full batches, and does where it is not convex or its converged
+// point is a mini-batch draw; a value with the suggested λ held fixed (random search)
+// never does. After value() the penalty holds the stored params, also where
 // hyper-steps after the converged point moved it on.
 TEST(Hybrid, ValueNeedsRetrainingWhereLambdaMovedUnlessAConvexProblemConverged) {
   struct Case {
     int steps;
     bool convex;
+    int64_t batch_rows;
     bool needs_retraining;
   };
-  for (const Case c : {Case{30, true, true}, Case{2000, true, false}, Case{2000, false, true}}) {
-    const std::string name = std::to_string(c.steps) + (c.convex ? " steps, convex" : " steps, not declared convex");
+  for (const Case c : {Case{30, true, 0, true}, Case{2000, true, 0, false}, Case{2000, false, 0, true},
+                       Case{2000, true, 20, true}}) {
+    const std::string name = std::to_string(c.steps) + (c.convex ? " steps, convex" : " steps, not declared convex") +
+                             (c.batch_rows ? ", mini-batches" : "");
     bool needs_retraining = !c.needs_retraining;
     std::vector<double> penalty;
     ObjectiveOptions options;
     options.steps = c.steps;
     options.convex = c.convex;
+    options.batch_rows = c.batch_rows;
     options.value_needs_retraining = &needs_retraining;
     options.penalty_after_value = &penalty;
     Study study = hybrid_study(open_storage(), 3);
@@ -210,6 +225,7 @@ TEST(Hybrid, ValueNeedsRetrainingWhereLambdaMovedUnlessAConvexProblemConverged) 
     const Json& record = t.system_attrs.at("hypergrad");
     EXPECT_GT(record.at("hyper_steps").get<int>(), 0) << name;
     EXPECT_EQ(record.contains("stationary_point"), c.steps == 2000) << name;
+    EXPECT_EQ(record.at("mini_batches").get<bool>(), c.batch_rows > 0) << name;
     EXPECT_EQ(needs_retraining, c.needs_retraining) << name;
     if (c.steps == 2000) {
       EXPECT_LT(record.at("stationary_point").at("hyper_step").get<int>(), record.at("hyper_steps").get<int>())

@@ -235,7 +235,7 @@ double HyperTrial::value() {
 
 bool HyperTrial::value_needs_retraining() const {
   if (!value_ || !refining() || optimizer_->hyper_steps() == 0) return false;
-  return !(optimizer_->value_point() && optimizer_->problem().convex);
+  return !(optimizer_->value_point() && optimizer_->problem().convex && !optimizer_->mini_batches());
 }
 
 Json HyperTrial::record() const {

@@ -88,10 +88,11 @@ class HyperTrial {
   // of training is recorded beside it ("trajectory_value" in "hypergrad").
   double value();
   // Whether value() came from weights trained while λ moved: refining, with hyper-steps
-  // taken, and either no converged point reached (a loop too short to be stationary) or
-  // a problem not declared convex (hypergrad::Problem::convex), whose converged weights
-  // depend on the path λ took. Such a value does not belong to the stored params: only a
-  // model trained anew with them frozen gives what they give (hpo optimize's tasks do
+  // taken, and either no converged point reached (a loop too short to be stationary), a
+  // problem not declared convex (hypergrad::Problem::convex), whose converged weights
+  // depend on the path λ took, or mini-batches, whose converged point is one noisy draw
+  // taken before training ended. Such a value does not belong to the stored params: only
+  // a model trained anew with them frozen gives what they give (hpo optimize's tasks do
   // that). False before value().
   bool value_needs_retraining() const;
 
