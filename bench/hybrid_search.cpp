@@ -7,7 +7,8 @@
 // Problems: per-pixel L2 logistic regression on the bundled digits table, with hpo
 // optimize's loop and with 400 plain full-batch SGD steps (unconverged); per-feature L2
 // softmax regression on a Fashion-MNIST subset (Debian's dataset-fashion-mnist, 7×7
-// average-pooled); per-layer weight decay of an MLP on that subset; a synthetic ridge with
+// average-pooled); per-layer weight decay of an MLP on that subset, and of one trained 80
+// epochs on 400 of its rows, where it overfits unless the decays are large; a synthetic ridge with
 // planted relevant features; a synthetic ridge whose optimum lies on the box bounds
 // (noiseless relevant features want the lowest penalty, pure-noise ones the highest). The
 // two ridges are trained to convergence, so their best value is known in closed form.
@@ -22,7 +23,7 @@
 //
 //   hybrid_search [--seeds 5] [--reference-trials 100] [--hybrid-trials 20]
 //                 [--problems digits-logistic,digits-logistic-short,fashion-softmax,fashion-mlp,
-//                             ridge-planted,ridge-bounds]
+//                             fashion-mlp-overfit,ridge-planted,ridge-bounds]
 //                 [--methods t1t2,neumann,cg,drmad,unrolled] [--no-optuna] [--svg-prefix hybrid_search]
 //                 [--greedy-horizon 1]
 //   hybrid_search --serve --problem P --seed S   (used by hybrid_search_tpe.py)
@@ -71,7 +72,8 @@ struct Settings {
   int reference_trials = 100;
   int hybrid_trials = 20;
   std::vector<std::string> problems = {"digits-logistic", "digits-logistic-short", "fashion-softmax",
-                                       "fashion-mlp",     "ridge-planted",         "ridge-bounds"};
+                                       "fashion-mlp",     "fashion-mlp-overfit",   "ridge-planted",
+                                       "ridge-bounds"};
   std::vector<std::string> methods = {"t1t2", "neumann", "cg", "drmad", "unrolled"};
   bool optuna = true;
   std::string svg_prefix = "hybrid_search";
@@ -225,6 +227,17 @@ Problem make_problem(const std::string& name) {
   if (name == "fashion-softmax") {
     return {name, "logistic", "per-feature L2 softmax regression, Fashion-MNIST 2000 rows 7x7 (50 penalties)",
             split(fashion_subset(2000)), minibatch_loop(), minibatch, std::nullopt};
+  }
+  if (name == "fashion-mlp-overfit") {
+    hpo::cli::TrainingSettings loop = minibatch_loop();
+    loop.epochs = 80;
+    return {name,
+            "mlp",
+            "MLP with per-layer weight decay, overfitting: Fashion-MNIST 500 rows 7x7",
+            split(fashion_subset(500)),
+            loop,
+            "mini-batch SGD, momentum 0.9, 80 epochs",
+            std::nullopt};
   }
   if (name == "fashion-mlp") {
     return {name,           "mlp",     "MLP with per-layer weight decay, Fashion-MNIST 2000 rows 7x7",
