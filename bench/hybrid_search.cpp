@@ -25,7 +25,7 @@
 //                 [--problems digits-logistic,digits-logistic-short,fashion-softmax,fashion-mlp,
 //                             fashion-mlp-overfit,ridge-planted,ridge-bounds]
 //                 [--methods t1t2,neumann,cg,drmad,unrolled] [--no-optuna] [--svg-prefix hybrid_search]
-//                 [--greedy-horizon 1]
+//                 [--greedy-horizon 1] [--start '{"param": value, ...}'] [--trace]
 //   hybrid_search --serve --problem P --seed S   (used by hybrid_search_tpe.py)
 #include <algorithm>
 #include <chrono>
@@ -67,6 +67,15 @@ std::vector<std::string> split_list(const std::string& text) {
   return items;
 }
 
+// A JSON object of params, as `--start` and the server's requests give them.
+hpo::ParamMap params_of(const std::string& json) {
+  const hpo::Json object = hpo::parse_json(json);
+  if (!object.is_object()) throw std::runtime_error("expected a JSON object of params, got " + json);
+  hpo::ParamMap params;
+  for (const auto& [name, value] : object.items()) params[name] = value;
+  return params;
+}
+
 struct Settings {
   int seeds = 5;
   int reference_trials = 100;
@@ -78,6 +87,12 @@ struct Settings {
   bool optuna = true;
   std::string svg_prefix = "hybrid_search";
   std::int64_t greedy_horizon = 1;  // HyperOptimizerOptions::greedy_horizon of every hybrid row
+  // Every trial of every study starts from these params (enqueued): what refinement does
+  // from a chosen start.
+  std::optional<hpo::ParamMap> start;
+  // One line per trial on stderr: params, stored and judged value, and a hybrid trial's
+  // start, hyper-steps and greedy steps.
+  bool trace = false;
   bool serve = false;
   std::string problem;
   std::uint64_t seed = 0;
@@ -302,29 +317,46 @@ class Judge {
   hpo::Study study_;
 };
 
+// One --trace line: what the trial stored, what re-training its params gave, and for a
+// hybrid trial where refinement started and how it stepped.
+void trace(const std::string& config, std::uint64_t seed, const hpo::FrozenTrial& t, double judged) {
+  std::cerr << "trace " << config << " seed " << seed << " trial " << t.number << " params "
+            << hpo::dump_json(hpo::Json(t.params)) << " value " << t.value() << " judged " << judged;
+  if (const auto record = t.system_attrs.find("hypergrad"); record != t.system_attrs.end()) {
+    const hpo::Json& r = record->second;
+    std::cerr << " initial " << hpo::dump_json(r.at("initial_params")) << " hyper_steps " << r.at("hyper_steps")
+              << " greedy_steps " << r.at("greedy_steps") << " converged " << r.contains("stationary_point");
+  }
+  std::cerr << "\n";
+}
+
 // A study with `sampler` and the default pruner; refined trials are judged by re-training.
-Curve run(const Problem& problem, const std::shared_ptr<hpo::Sampler>& sampler, int n_trials, std::uint64_t seed,
-          bool judge_by_retraining) {
+Curve run(const Settings& s, const Problem& problem, const std::string& config,
+          const std::shared_ptr<hpo::Sampler>& sampler, int n_trials, std::uint64_t seed, bool judge_by_retraining) {
   auto task = make_task(problem, seed);
   Judge judge(problem, seed);
   hpo::Study study = hpo::create_study(hpo::open_storage(), hpo::StudyOptions().sampler(sampler));
+  if (s.start) {
+    for (int i = 0; i < n_trials; ++i) study.enqueue_trial(*s.start);
+  }
   Curve curve;
   double best = INFINITY, retrained = INFINITY, training = 0;
   int incumbent = -1;
   auto start = std::chrono::steady_clock::now();
   study.optimize([&task](hpo::Trial& t) { return task->run_trial(t); },
-                 catch_divergence().n_trials(n_trials).callbacks({[&](hpo::Study& s, const hpo::FrozenTrial& t) {
+                 catch_divergence().n_trials(n_trials).callbacks({[&](hpo::Study& current, const hpo::FrozenTrial& t) {
                    training += Seconds(std::chrono::steady_clock::now() - start).count();
                    double value_minus_retraining = NAN;
                    if (t.state == hpo::TrialState::Complete) {
                      const double judged = judge_by_retraining ? judge(t.params) : t.value();
                      if (judge_by_retraining) value_minus_retraining = t.value() - judged;
                      best = std::min(best, judged);
-                     const hpo::FrozenTrial study_best = s.best_trial();
+                     const hpo::FrozenTrial study_best = current.best_trial();
                      if (study_best.number != incumbent) {
                        incumbent = study_best.number;
                        retrained = judge.mean_of_retrainings(study_best.params);
                      }
+                     if (s.trace) trace(config, seed, t, judged);
                    }
                    const auto record = t.system_attrs.find("hypergrad");
                    const bool converged =
@@ -349,10 +381,7 @@ int serve(const Settings& s) {
   std::cout << hpo::dump_json(space) << std::endl;
   std::string line;
   while (std::getline(std::cin, line)) {
-    hpo::ParamMap params;
-    const hpo::Json request = hpo::parse_json(line);
-    for (const auto& [name, value] : request.items()) params[name] = value;
-    std::cout << judge(params) << std::endl;
+    std::cout << judge(params_of(line)) << std::endl;
   }
   return 0;
 }
@@ -507,6 +536,8 @@ Settings parse(int argc, char** argv) {
     else if (a == "--serve") s.serve = true;
     else if (a == "--seed") s.seed = std::stoull(next());
     else if (a == "--greedy-horizon") s.greedy_horizon = std::stoll(next());
+    else if (a == "--start") s.start = params_of(next());
+    else if (a == "--trace") s.trace = true;
     else throw std::runtime_error("unknown option " + a);
   }
   return s;
@@ -531,7 +562,7 @@ std::vector<Config> run_problem(const Settings& s, const Problem& problem, const
     configs.push_back({name, {}});
     for (int seed = 0; seed < s.seeds; ++seed) {
       const auto u = static_cast<std::uint64_t>(seed);
-      configs.back().curves.push_back(run(problem, sampler(u), n_trials, u, judged));
+      configs.back().curves.push_back(run(s, problem, name, sampler(u), n_trials, u, judged));
     }
   };
   add("random", s.reference_trials, false, [](std::uint64_t seed) { return std::make_shared<hpo::RandomSampler>(seed); });
