@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -172,10 +173,20 @@ torch::Tensor cross_entropy(const torch::Tensor& outputs, const torch::Tensor& l
 
 TrainedTrial train_trial(const ModelFactory& make_model, const DataLoss& data_loss, const TensorData& train,
                          const TensorData& valid, const TrainingOptions& options, HyperTrial& hyper) {
-  const Model refined = make_model();
-  train_with_hyper_trial(refined, data_loss, train, valid, options, hyper);
+  // With whole runs the trial's value is its best run's: that model is the one to report on.
+  std::optional<Model> best;
+  double best_value = INFINITY;
+  while (hyper.next_round()) {
+    const Model model = make_model();
+    train_with_hyper_trial(model, data_loss, train, valid, options, hyper);
+    const double run_value = evaluate_loss(model, data_loss, valid);
+    if (!best || run_value < best_value) {
+      best_value = run_value;
+      best = model;
+    }
+  }
   const double value = hyper.value();
-  if (!hyper.value_needs_retraining()) return {refined, value};
+  if (!hyper.value_needs_retraining()) return {*best, value};
   const Model frozen = make_model();
   train_frozen(frozen, data_loss, train, valid, options);
   hyper.trial().set_user_attr("value_from_retraining", true);

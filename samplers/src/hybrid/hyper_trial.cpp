@@ -2,13 +2,17 @@
 
 #include <algorithm>
 #include <cmath>
+#include <mutex>
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <torch/serialize.h>
 
 #include "hpo/error.hpp"
 #include "hpo/hybrid/hypergradient_sampler.hpp"
 #include "hpo/hypergrad/make_method.hpp"
+#include "hpo/hypergrad/unrolled.hpp"
 #include "hpo/study.hpp"
+#include "whole_run_search.hpp"
 
 namespace hpo {
 namespace {
@@ -22,6 +26,18 @@ torch::Tensor tensor_within(const std::vector<double>& values, std::vector<std::
   t = torch::where(exact > d.high, torch::nextafter(t, torch::full_like(t, -INFINITY)), t);
   t = torch::where(exact < d.low, torch::nextafter(t, torch::full_like(t, INFINITY)), t);
   return t;
+}
+
+torch::Tensor cpu_generator_state() {
+  at::Generator generator = at::detail::getDefaultCPUGenerator();
+  const std::lock_guard<std::mutex> lock(generator.mutex());
+  return generator.get_state();
+}
+
+void set_cpu_generator_state(const torch::Tensor& state) {
+  at::Generator generator = at::detail::getDefaultCPUGenerator();
+  const std::lock_guard<std::mutex> lock(generator.mutex());
+  generator.set_state(state);
 }
 
 std::string file_safe(const std::string& s) {
@@ -183,7 +199,9 @@ std::vector<const HyperTrial::Refined*> HyperTrial::all_refined() const {
 
 hypergrad::HyperOptimizer& HyperTrial::make_optimizer(hypergrad::Problem problem,
                                                       std::shared_ptr<torch::optim::Optimizer> inner) {
-  if (optimizer_) throw ValueError("make_optimizer was already called in trial " + std::to_string(trial_.number()));
+  if (optimizer_ && !run_pending_)
+    throw ValueError("make_optimizer was already called in this run of trial " + std::to_string(trial_.number()) +
+                     (whole_runs_ ? " (another run starts when next_round() returns true)" : ""));
   if (!inner) throw ValueError("make_optimizer needs an inner optimizer, got none");
   if (problem.hyperparameters.empty())
     for (const Refined& r : refined_) problem.hyperparameters.push_back(r.hyperparameter);
@@ -193,32 +211,90 @@ hypergrad::HyperOptimizer& HyperTrial::make_optimizer(hypergrad::Problem problem
           : problem.parameters.front().scalar_type();
   for (Refined& r : refined_)
     if (!r.dtype_given) r.hyperparameter.to(model_dtype);
+  run_pending_ = false;
 
   if (!refinement_) {
     optimizer_ = std::make_unique<hypergrad::HyperOptimizer>(std::move(problem), std::move(inner));
     return *optimizer_;
   }
-  optimizer_ = std::make_unique<hypergrad::HyperOptimizer>(
-      std::move(problem), std::move(inner), hypergrad::make_method(refinement_->method()),
-      refinement_->hyper_optimizer());
+  if (!optimizer_) whole_runs_ = !problem.convex && refinement_->whole_runs() > 0;
+  if (whole_runs_) {
+    // λ stays frozen through the run (its value is then honest) and the run is
+    // differentiated whole when it ends.
+    optimizer_ = std::make_unique<hypergrad::HyperOptimizer>(
+        std::move(problem), std::move(inner), std::make_unique<hypergrad::Unrolled>(hypergrad::UnrolledOptions().steps(0)),
+        hypergrad::HyperOptimizerOptions(refinement_->hyper_optimizer()).refine_during_training(false));
+  } else {
+    optimizer_ = std::make_unique<hypergrad::HyperOptimizer>(
+        std::move(problem), std::move(inner), hypergrad::make_method(refinement_->method()),
+        refinement_->hyper_optimizer());
+  }
   if (learning_rate_) optimizer_->attach_learning_rate(learning_rate_->hyperparameter);
   if (momentum_) optimizer_->attach_momentum(momentum_->hyperparameter);
-  optimizer_->on_hyper_step([this](const hypergrad::HyperStepReport& report) { on_hyper_step(report); });
+  if (whole_runs_) {
+    if (!search_) search_ = std::make_unique<WholeRunSearch>(optimizer_->refined(), refinement_->whole_run_step());
+    run_open_ = true;
+  } else {
+    optimizer_->on_hyper_step([this](const hypergrad::HyperStepReport& report) { on_hyper_step(report); });
+  }
   return *optimizer_;
+}
+
+bool HyperTrial::next_round() {
+  if (!generator_state_) {
+    generator_state_ = cpu_generator_state();
+    return true;
+  }
+  if (!whole_runs_ || !optimizer_ || run_pending_) return false;
+  value();
+  if (search_->runs() >= refinement_->whole_runs() || !search_->propose()) return false;
+  value_.reset();
+  run_pending_ = true;
+  set_cpu_generator_state(*generator_state_);
+  return true;
+}
+
+void HyperTrial::report(double validation_loss, std::int64_t step, const std::string& what) {
+  trial_.report(validation_loss, step);
+  const std::optional<std::int64_t>& warmup = refinement_->pruning_warmup_steps();
+  if (warmup && step >= *warmup && trial_.should_prune())
+    throw TrialPruned("pruned at " + what + " " + std::to_string(step) + " with validation loss " +
+                      std::to_string(validation_loss));
 }
 
 void HyperTrial::on_hyper_step(const hypergrad::HyperStepReport& report) {
   hypergradient_norms_.push_back(report.hypergradient_norm);
-  trial_.report(report.validation_loss, report.step);
-  const std::optional<std::int64_t>& warmup = refinement_->pruning_warmup_steps();
-  if (warmup && report.step >= *warmup && trial_.should_prune())
-    throw TrialPruned("pruned at hyper-step " + std::to_string(report.step) + " with validation loss " +
-                      std::to_string(report.validation_loss));
+  this->report(report.validation_loss, report.step, "hyper-step");
+}
+
+// The run's value is honest (λ was frozen); its hypergradient through the whole run points
+// the next run's λ. θ returns to the best run's λ, which the params become.
+void HyperTrial::end_run() {
+  double validation_loss = 0;
+  {
+    const torch::NoGradGuard no_grad;
+    validation_loss = optimizer_->problem().val_loss().item<double>();
+  }
+  trajectory_value_ = validation_loss;
+  run_open_ = false;
+  const std::vector<torch::Tensor> gradients = optimizer_->hypergradient();
+  double squared = 0;
+  for (const torch::Tensor& g : gradients) squared += g.pow(2).sum().item<double>();
+  hypergradient_norms_.push_back(std::sqrt(squared));
+  run_values_.push_back(validation_loss);
+  search_->observe(validation_loss, gradients);
+  search_->restore_best();
+  report(validation_loss, search_->runs(), "run");
 }
 
 double HyperTrial::value() {
   if (value_) return *value_;
-  if (!optimizer_) throw ValueError("HyperTrial::value() needs make_optimizer() and training first");
+  if (!optimizer_ || run_pending_) throw ValueError("HyperTrial::value() needs make_optimizer() and training first");
+  if (whole_runs_) {
+    if (run_open_) end_run();
+    value_ = search_->best_value();
+    return *value_;
+  }
   {
     const torch::NoGradGuard no_grad;
     trajectory_value_ = optimizer_->problem().val_loss().item<double>();
@@ -234,7 +310,7 @@ double HyperTrial::value() {
 }
 
 bool HyperTrial::value_needs_retraining() const {
-  if (!value_ || !refining() || optimizer_->hyper_steps() == 0) return false;
+  if (!value_ || !refining() || whole_runs_ || optimizer_->hyper_steps() == 0) return false;
   return !(optimizer_->value_point() && optimizer_->problem().convex && !optimizer_->mini_batches());
 }
 
@@ -267,6 +343,10 @@ Json HyperTrial::record() const {
     out["hessian_vector_products"] = optimizer_->counters().hessian_vector_products;
     out["backward_passes"] = optimizer_->counters().backward_passes;
     out["diagnostics"] = settings_json(described.diagnostics());
+    if (whole_runs_) {
+      out["whole_runs"] = run_values_;
+      out["best_run"] = search_->best_run();
+    }
     if (const auto& point = optimizer_->value_point()) {
       out["stationary_point"] = {{"hyper_step", point->hyper_step},
                                  {"inner_step", point->inner_step},
@@ -284,9 +364,8 @@ void HyperTrial::collect(Outcome& outcome) const {
       optimizer_ ? optimizer_->value_point() : std::nullopt;
   // Without a hyper-step λ never moved: the suggested values stand exactly (not their
   // round trip through the hyperparameter's dtype).
-  const std::vector<hypergrad::Hyperparameter> order =
-      optimizer_ && (point || optimizer_->hyper_steps() > 0) ? optimizer_->refined()
-                                                           : std::vector<hypergrad::Hyperparameter>{};
+  const bool moved = whole_runs_ ? search_ && search_->best_run() > 1 : optimizer_ && (point || optimizer_->hyper_steps() > 0);
+  const std::vector<hypergrad::Hyperparameter> order = moved ? optimizer_->refined() : std::vector<hypergrad::Hyperparameter>{};
   for (const Refined* r : all_refined()) {
     torch::Tensor values;
     for (std::size_t i = 0; i < order.size(); ++i)

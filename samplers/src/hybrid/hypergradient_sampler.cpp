@@ -37,6 +37,10 @@ HypergradientSampler::HypergradientSampler(HypergradientSamplerOptions options,
                      " is outside [0, 1]");
   if (!(options_.perturbation() >= 0))
     throw ValueError("perturbation " + std::to_string(options_.perturbation()) + " is negative, expected >= 0");
+  if (options_.whole_runs() < 0)
+    throw ValueError("whole_runs " + std::to_string(options_.whole_runs()) + " is negative, expected >= 0");
+  if (!(options_.whole_run_step() > 0 && options_.whole_run_step() <= 1))
+    throw ValueError("whole_run_step " + std::to_string(options_.whole_run_step()) + " is outside (0, 1]");
   if (options_.n_startup_trials() < 0)
     throw ValueError("n_startup_trials " + std::to_string(options_.n_startup_trials()) + " is negative");
   if (options_.pruning_warmup_steps() && *options_.pruning_warmup_steps() < 0)

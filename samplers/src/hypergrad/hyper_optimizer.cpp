@@ -91,7 +91,8 @@ HyperOptimizer::HyperOptimizer(Problem problem, std::shared_ptr<torch::optim::Op
   check_options(options_);
   if (method_) {
     method_->check_inner_optimizer(*inner_);
-    if (options_.greedy_when_not_stationary() && method_->assumes_stationary_point() && is_sgd(*inner_)) {
+    if (options_.refine_during_training() && options_.greedy_when_not_stationary() &&
+        method_->assumes_stationary_point() && is_sgd(*inner_)) {
       greedy_ = make_greedy_method(options_.greedy_horizon());
     }
     stationarity_ = std::make_unique<StationarityMonitor>(options_.stationarity_tolerance(),
@@ -117,7 +118,7 @@ torch::Tensor HyperOptimizer::step(const Batch& batch) {
   ++inner_steps_;
   if (method_) {
     last_batch_ = batch;
-    if (++steps_since_check_ >= options_.inner_steps()) check_due();
+    if (options_.refine_during_training() && ++steps_since_check_ >= options_.inner_steps()) check_due();
     outside_writes_->record(problem_.parameters);  // after the hyper-step, which restores the weights in place
   }
   return loss.detach();
@@ -283,6 +284,27 @@ void HyperOptimizer::throw_if_inner_settings_overwritten() const {
   check(momentum_, written_->momentum, now.momentum);
 }
 
+std::vector<torch::Tensor> HyperOptimizer::hypergradient() {
+  if (!method_) throw ValueError("this HyperOptimizer has no hypergradient method: it only trains");
+  outside_writes_->compare(problem_.parameters);
+  throw_if_written_outside(*method_);
+  HyperGradient hypergradient = method_->hypergradient(HyperStepContext{problem_, *inner_, last_batch_, counters_});
+  check_finite(*method_, hypergradient);
+  std::vector<torch::Tensor> gradients = theta_gradients(hypergradient);
+  last_hypergradient_ = std::move(hypergradient);
+  return gradients;
+}
+
+void HyperOptimizer::throw_if_written_outside(const Method& method) const {
+  if (const std::optional<std::size_t> written = outside_writes_->written()) {
+    throw ValueError("method '" + method.name() + "': the model's weights were changed between inner steps by " +
+                     "something other than the inner optimizer (weight tensor " + std::to_string(*written) +
+                     " was written in place): every method models the optimizer's update alone, so the " +
+                     "hypergradient would be wrong. Put constraints into train_loss as penalties, or write the " +
+                     "weights only through step()");
+  }
+}
+
 const HyperGradient& HyperOptimizer::hyper_step() {
   if (!method_) throw ValueError("this HyperOptimizer has no hypergradient method: it only trains");
   outside_writes_->compare(problem_.parameters);
@@ -293,13 +315,7 @@ const HyperGradient& HyperOptimizer::hyper_step() {
 
 const HyperGradient& HyperOptimizer::take_hyper_step(Method& method, const StationarityVerdict& verdict) {
   steps_since_check_ = 0;
-  if (const std::optional<std::size_t> written = outside_writes_->written()) {
-    throw ValueError("method '" + method.name() + "': the model's weights were changed between inner steps by " +
-                     "something other than the inner optimizer (weight tensor " + std::to_string(*written) +
-                     " was written in place): every method models the optimizer's update alone, so the " +
-                     "hypergradient would be wrong. Put constraints into train_loss as penalties, or write the " +
-                     "weights only through step()");
-  }
+  throw_if_written_outside(method);
   HyperGradient hypergradient = method.hypergradient(HyperStepContext{problem_, *inner_, last_batch_, counters_});
   check_finite(method, hypergradient);
   // Away from w*(λ), L_V says nothing about this λ's value.

@@ -17,6 +17,7 @@
 namespace hpo {
 
 struct HypergradientSamplerOptions;
+class WholeRunSearch;
 
 struct HyperparameterOptions {
   // Log scale: θ = log λ, and the sampler draws log-uniformly.
@@ -77,10 +78,25 @@ class HyperTrial {
   double suggest_momentum(const std::string& name, double low, double high);
 
   // The optimizer for `problem` (whose hyperparameters, when empty, become the ones
-  // suggested here) and `inner`, configured from the study's sampler. One per trial.
+  // suggested here) and `inner`, configured from the study's sampler. One per run: once,
+  // or once after every next_round() that returned true.
   hypergrad::HyperOptimizer& make_optimizer(hypergrad::Problem problem,
                                             std::shared_ptr<torch::optim::Optimizer> inner);
 
+  // Whether to train (again): the loop of a trial is
+  //
+  //   while (hyper.next_round()) { build the model; hyper.make_optimizer(...); train; }
+  //   return hyper.value();
+  //
+  // The first call returns true. On a problem not declared convex, with the hybrid
+  // sampler, later calls end the run (its validation loss is its value: λ was frozen) and
+  // return true while HypergradientSamplerOptions::whole_runs allows another run and the
+  // whole run's hypergradient points somewhere inside the box; λ then holds the next run's
+  // values, and the CPU generator is put back where the first run began, so that the new
+  // model starts from the same weights and draws the same batches (runs compare like with
+  // like). Otherwise false: λ holds the best run's values. A loop without next_round()
+  // makes one run.
+  bool next_round();
   // Ends the trial's training and returns its value: the validation loss at the best
   // stationary point (when refining and one was reached), else the validation loss of
   // the model as trained now. The params become the λ of that point, and so do the
@@ -115,6 +131,8 @@ class HyperTrial {
   double suggest_inner_hyperparameter(std::optional<Refined>& slot, const std::string& name,
                                       const FloatDistribution& distribution);
   void on_hyper_step(const hypergrad::HyperStepReport& report);
+  void report(double validation_loss, std::int64_t step, const std::string& what);
+  void end_run();
   std::vector<const Refined*> all_refined() const;
   void collect(Outcome& outcome) const;
   Json record() const;
@@ -129,6 +147,15 @@ class HyperTrial {
   std::optional<double> value_;
   std::optional<double> trajectory_value_;
   std::shared_ptr<Outcome> outcome_;  // shared with the trial's finalizer
+  // Whole runs (a problem not declared convex): the search across runs, each run's value,
+  // and the CPU generator's state when the first run began, restored before every later run
+  // so that each starts from the same initial weights and draws the same batches.
+  bool whole_runs_ = false;
+  std::unique_ptr<WholeRunSearch> search_;
+  std::vector<double> run_values_;
+  std::optional<torch::Tensor> generator_state_;
+  bool run_open_ = false;     // trained with make_optimizer's optimizer, not yet valued
+  bool run_pending_ = false;  // next_round() granted a run that make_optimizer has not begun
 };
 
 }  // namespace hpo

@@ -27,6 +27,19 @@ struct HypergradientSamplerOptions {
   // When hyper-steps happen (at stationary points of the inner problem) and how far θ
   // moves (a share of each hyperparameter's range).
   HPO_ARG(hypergrad::HyperOptimizerOptions, hyper_optimizer);
+  // A problem not declared convex (hypergrad::Problem::convex: a network) has no single
+  // w*(λ) for the implicit methods, and a hypergradient through the next inner steps only
+  // says what λ does to those steps: on a network that overfits both moved the weight decay
+  // down from every start. On such a problem a trial trains up to `whole_runs` times
+  // (HyperTrial::next_round()), each run with λ frozen, differentiates each whole run
+  // (the method "unrolled", every step stored: O(steps · |w|) memory) and moves λ between
+  // runs; the trial keeps the run that validated best. 1: one run with the suggested
+  // values; 0: refine during one run, as on convex problems (the implicit methods' way).
+  HPO_ARG(int, whole_runs) = 4;
+  // How far the second run's λ moves from the first, as a share of the box of the
+  // coordinate with the largest hypergradient; halved after every run that validates no
+  // better than the best (and the next run starts from the best again).
+  HPO_ARG(double, whole_run_step) = 0.25;
   // Trials before this number draw every initial value from the base sampler.
   HPO_ARG(int, n_startup_trials) = 5;
   // After startup, this share of trials start near the best trial's refined values; the

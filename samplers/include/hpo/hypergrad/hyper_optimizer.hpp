@@ -74,6 +74,10 @@ struct HyperOptimizerOptions {
   // the next steps; on a loop too short to become stationary that can pull every trial to
   // the same λ, away from what is best at the end of training.
   TORCH_ARG(int64_t, greedy_horizon) = 1;
+  // Off: step() only trains (and the method records the steps); no stationarity check and
+  // no hyper-step happen during training, and the caller takes hypergradient() when the run
+  // ends, through every step of it (hpo::HyperTrial does so for problems not declared convex).
+  TORCH_ARG(bool, refine_during_training) = true;
   // At most this many hyper-steps (0: no limit). After the last, λ stays frozen while
   // training goes on, and each stationary check evaluates the final λ.
   TORCH_ARG(int64_t, max_hyper_steps) = 0;
@@ -132,6 +136,10 @@ class HyperOptimizer {
   // One inner step on `batch`: zero_grad, backward of the training loss, step; then the
   // stationarity check when one is due. Returns the training loss (detached).
   torch::Tensor step(const Batch& batch = {});
+  // df/dθ for everything refined (in the order of refined()) by the method through the
+  // inner steps since the last hyper-step, without a hyper-step: θ stays. Throws
+  // hpo::ValueError without a method, NonFiniteError for a non-finite result.
+  std::vector<torch::Tensor> hypergradient();
   // A hyper-step now, stationary or not (also what a passing check triggers). Returns the
   // hypergradient it used. Throws hpo::ValueError without a method.
   const HyperGradient& hyper_step();
@@ -182,6 +190,7 @@ class HyperOptimizer {
   // A hyper-step on `method`'s hypergradient; a converged one records its point.
   const HyperGradient& take_hyper_step(Method& method, const StationarityVerdict& verdict);
   void check_finite(const Method& method, const HyperGradient& hypergradient) const;
+  void throw_if_written_outside(const Method& method) const;
   // df/dθ for everything refined, in the order of refined().
   std::vector<torch::Tensor> theta_gradients(const HyperGradient& hypergradient) const;
   // Sets θ.grad for everything refined (clipped); returns the joint norm before clipping.

@@ -1,0 +1,53 @@
+#include "whole_run_search.hpp"
+
+#include <algorithm>
+#include <utility>
+
+namespace hpo {
+
+WholeRunSearch::WholeRunSearch(std::vector<hypergrad::Hyperparameter> refined, double step)
+    : refined_(std::move(refined)), step_(step) {}
+
+void WholeRunSearch::observe(double validation_loss, const std::vector<torch::Tensor>& theta_gradients) {
+  ++runs_;
+  if (best_run_ > 0 && !(validation_loss < best_value_)) {
+    step_ *= 0.5;
+    return;
+  }
+  best_run_ = runs_;
+  best_value_ = validation_loss;
+  best_thetas_.clear();
+  for (const hypergrad::Hyperparameter& h : refined_) best_thetas_.push_back(h.theta().detach().clone());
+  best_gradients_.clear();
+  for (const torch::Tensor& g : theta_gradients) best_gradients_.push_back(g.detach().to(torch::kFloat64));
+}
+
+bool WholeRunSearch::propose() {
+  // In units of each box: a per-feature penalty over 13.8 log-units and a momentum over
+  // 0.99 are moved alike.
+  double largest = 0;
+  for (std::size_t i = 0; i < refined_.size(); ++i)
+    largest = std::max(largest, best_gradients_[i].abs().max().item<double>() * refined_[i].theta_range());
+  std::vector<torch::Tensor> next;
+  bool moved = false;
+  for (std::size_t i = 0; i < refined_.size(); ++i) {
+    const double range = refined_[i].theta_range();
+    const torch::Tensor share = largest > 0 ? best_gradients_[i] * (range / largest) : torch::zeros_like(best_gradients_[i]);
+    next.push_back(best_thetas_[i] - share * (step_ * range));
+  }
+  set_thetas(next);
+  for (std::size_t i = 0; i < refined_.size(); ++i)
+    moved = moved || !torch::equal(refined_[i].theta().detach().to(torch::kFloat64), best_thetas_[i].to(torch::kFloat64));
+  if (!moved) set_thetas(best_thetas_);
+  return moved;
+}
+
+void WholeRunSearch::set_thetas(const std::vector<torch::Tensor>& thetas) {
+  const torch::NoGradGuard no_grad;
+  for (std::size_t i = 0; i < refined_.size(); ++i) {
+    refined_[i].theta().copy_(thetas[i]);
+    refined_[i].project();
+  }
+}
+
+}  // namespace hpo
