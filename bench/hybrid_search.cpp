@@ -326,6 +326,7 @@ void trace(const std::string& config, std::uint64_t seed, const hpo::FrozenTrial
     const hpo::Json& r = record->second;
     std::cerr << " initial " << hpo::dump_json(r.at("initial_params")) << " hyper_steps " << r.at("hyper_steps")
               << " greedy_steps " << r.at("greedy_steps") << " converged " << r.contains("stationary_point");
+    if (r.contains("whole_runs")) std::cerr << " whole_runs " << hpo::dump_json(r.at("whole_runs")) << " best_run " << r.at("best_run");
   }
   std::cerr << "\n";
 }

@@ -1,6 +1,7 @@
 // Per-layer weight decay of an MLP on the bundled digits data set (8×8 images, 10
-// classes), tuned by the hybrid search: random starts across trials, Neumann-series
-// hypergradient refinement inside each trial. The hidden width is a discrete parameter,
+// classes), tuned by the hybrid search: random starts across trials; inside each trial
+// up to four training runs, each with the decays frozen, the decays moved between runs on
+// the hypergradient of the whole run (a network is not convex). The hidden width is a discrete parameter,
 // drawn by the base sampler. Usage: mlp_weight_decay [data.csv.gz] [n_trials] [epochs]
 #include <torch/torch.h>
 #include <zlib.h>
@@ -69,7 +70,7 @@ int main(int argc, char** argv) {
   auto x_train = x.index_select(0, split.slice(0, n_valid)), y_train = y.index_select(0, split.slice(0, n_valid));
 
   auto sampler = std::make_shared<hpo::HypergradientSampler>(
-      hpo::HypergradientSamplerOptions().method(hpo::hypergrad::NeumannOptions()).n_startup_trials(3).seed(1));
+      hpo::HypergradientSamplerOptions().n_startup_trials(3).seed(1));
   hpo::Study study =
       hpo::create_study(hpo::open_storage(), hpo::StudyOptions().study_name("mlp-weight-decay").sampler(sampler));
   study.optimize(
@@ -100,23 +101,15 @@ int main(int argc, char** argv) {
             for (int64_t start = 0; start + 64 <= x_train.size(0); start += 64) step({batch_order.slice(0, start, start + 64)});
           }
         };
-        const Network net(hidden);
-        auto& optimizer = hyper.make_optimizer(problem_of(net), sgd_for(net));
-        for_each_batch([&](const hpo::hypergrad::Batch& batch) { optimizer.step(batch); });
-        const double value = hyper.value();
-        // A network is not convex: its converged weights depend on how the decay moved
-        // before, so the stored decay's value is that of a network trained anew with it frozen.
-        if (!hyper.value_needs_retraining()) return value;
-        const Network fresh(hidden);
-        const hpo::hypergrad::Problem frozen = problem_of(fresh);
-        auto sgd = sgd_for(fresh);
-        for_each_batch([&](const hpo::hypergrad::Batch& batch) {
-          sgd->zero_grad();
-          frozen.train_loss(batch).backward({}, c10::nullopt, false, frozen.parameters);  // not into the decay
-          sgd->step();
-        });
-        const torch::NoGradGuard no_grad;
-        return frozen.val_loss().item<double>();
+        // Every run starts from the same weights and batch order (next_round() puts the
+        // generator back), so the runs' values compare the decays alone.
+        while (hyper.next_round()) {
+          const Network net(hidden);
+          auto& optimizer = hyper.make_optimizer(problem_of(net), sgd_for(net));
+          for_each_batch([&](const hpo::hypergrad::Batch& batch) { optimizer.step(batch); });
+        }
+        // The best run's validation loss: trained with the stored decays frozen.
+        return hyper.value();
       },
       hpo::OptimizeOptions().n_trials(n_trials));
 

@@ -36,22 +36,29 @@ struct HyperparameterOptions {
 //   hpo::HyperTrial hyper(trial);
 //   auto decay = hyper.suggest_hyperparameter("weight_decay", 1e-6, 1.0,
 //                                             hpo::HyperparameterOptions().log(true).size(n));
-//   auto sgd = std::make_shared<torch::optim::SGD>(model->parameters(),
-//                                                  torch::optim::SGDOptions(0.1).momentum(0.9));
-//   auto& opt = hyper.make_optimizer({{}, {}, batch_loss, val_loss}, sgd);
-//   for (...) opt.step(batch);
+//   while (hyper.next_round()) {
+//     Net model;  // the losses read decay.value()
+//     auto sgd = std::make_shared<torch::optim::SGD>(model->parameters(),
+//                                                    torch::optim::SGDOptions(0.1).momentum(0.9));
+//     auto& opt = hyper.make_optimizer({{}, {}, batch_loss, val_loss}, sgd);
+//     for (...) opt.step(batch);
+//   }
 //   return hyper.value();
 //
 // When the study's sampler asks for refinement (Sampler::refinement(), as the
-// HypergradientSampler does), the optimizer refines the hyperparameters at stationary
-// points of the training; each hyper-step reports the validation loss there as an
-// intermediate value (step = hyper-step index) and, when the sampler's
-// pruning_warmup_steps is set, asks the pruner from that hyper-step on (hpo::TrialPruned).
+// HypergradientSampler does), the hyperparameters are refined in one of two ways. On a
+// problem declared convex (hypergrad::Problem::convex) the optimizer refines them at
+// stationary points of the one run; each hyper-step reports the validation loss there as
+// an intermediate value (step = hyper-step index). On any other problem each run trains
+// with them frozen and next_round() moves them between runs on the hypergradient of the
+// whole run (HypergradientSamplerOptions::whole_runs); each run reports its validation
+// loss (step = run). When the sampler's pruning_warmup_steps is set, the pruner is asked
+// from that step on (hpo::TrialPruned).
 // A non-finite hypergradient or loss ends the trial as FAIL with the reason
 // (hypergrad::HypergradientError is an hpo::TrialFailed) and the study goes on.
-// value() is the honest value of the trial: the validation loss at the converged point
-// HyperOptimizer::settle() names (the lowest with full batches, the latest with
-// mini-batches), whose λ become the trial's params. They and the method's record (the system
+// value() is the honest value of the trial: the best run's validation loss, or on a convex
+// problem the validation loss at the converged point HyperOptimizer::settle() names (the
+// lowest with full batches, the latest with mini-batches), whose λ become the trial's params. They and the method's record (the system
 // attribute "hypergrad") are written by a finalizer of the trial, which the Study runs
 // when the trial completes or is pruned; a failure to write them fails the trial with the
 // reason. With any other sampler the hyperparameters keep their suggested values and the
@@ -97,14 +104,15 @@ class HyperTrial {
   // like). Otherwise false: λ holds the best run's values. A loop without next_round()
   // makes one run.
   bool next_round();
-  // Ends the trial's training and returns its value: the validation loss at the best
-  // stationary point (when refining and one was reached), else the validation loss of
-  // the model as trained now. The params become the λ of that point, and so do the
+  // Ends the trial's training and returns its value: with whole runs, the validation loss
+  // of the best run (whose λ the params and the hyperparameters then hold); otherwise the
+  // validation loss at the best stationary point (when refining and one was reached), else
+  // the validation loss of the model as trained now. The params become the λ of that point, and so do the
   // hyperparameters' values (for a re-training, below); the validation loss at the end
   // of training is recorded beside it ("trajectory_value" in "hypergrad").
   double value();
-  // Whether value() came from weights trained while λ moved: refining, with hyper-steps
-  // taken, and either no converged point reached (a loop too short to be stationary), a
+  // Whether value() came from weights trained while λ moved (never with whole runs, whose
+  // λ stays frozen in each run): refining, with hyper-steps taken, and either no converged point reached (a loop too short to be stationary), a
   // problem not declared convex (hypergrad::Problem::convex), whose converged weights
   // depend on the path λ took, or mini-batches, whose converged point is one noisy draw
   // taken before training ended. Such a value does not belong to the stored params: only
