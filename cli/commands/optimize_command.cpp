@@ -60,6 +60,7 @@ struct OptimizeRequest {
   int hyper_steps = 0;
   double hyper_lr = 0;
   std::int64_t greedy_horizon = 1;
+  int whole_runs = 4;
 };
 
 // `data/digits.csv.gz` → "digits", `/usr/share/datasets/fashion-mnist` → "fashion-mnist".
@@ -94,7 +95,7 @@ OptimizeRequest read_request(const po::variables_map& options) {
   }
   request.tpe = sampler == "tpe" || (request.hybrid && base == "tpe");
   if (!request.hybrid) {
-    for (const char* hybrid_only : {"method", "hyper-steps", "hyper-lr", "greedy-horizon", "base-sampler"}) {
+    for (const char* hybrid_only : {"method", "hyper-steps", "hyper-lr", "greedy-horizon", "whole-runs", "base-sampler"}) {
       if (!options[hybrid_only].defaulted()) {
         throw ValueError(std::string("--") + hybrid_only + " applies to --sampler hybrid only");
       }
@@ -112,6 +113,9 @@ OptimizeRequest read_request(const po::variables_map& options) {
   request.greedy_horizon = options["greedy-horizon"].as<int>();
   if (request.greedy_horizon < 1)
     throw ValueError("--greedy-horizon must be at least 1, got " + std::to_string(request.greedy_horizon));
+  request.whole_runs = options["whole-runs"].as<int>();
+  if (request.whole_runs < 0)
+    throw ValueError("--whole-runs must be at least 0, got " + std::to_string(request.whole_runs));
   request.data = options["data"].as<std::string>();
   request.target = optional_option<std::string>(options, "target");
   request.split.valid_fraction = options["valid-fraction"].as<double>();
@@ -170,6 +174,7 @@ std::shared_ptr<Sampler> make_sampler(const OptimizeRequest& request, std::size_
                                .lr(request.hyper_lr)
                                .greedy_horizon(request.greedy_horizon)
                                .max_hyper_steps(request.hyper_steps))
+          .whole_runs(request.whole_runs)
           .tensor_dir(tensor_dir)
           .seed(request.split.seed),
       base);
@@ -269,8 +274,13 @@ int optimize_command(const Invocation& call) {
     for (const std::string& line : task->hyperparameters()) report << "  " << line << '\n';
     const char* base = request.tpe ? "tpe" : "random";
     if (request.hybrid) {
-      report << "Sampler: hybrid (" << base << " starts, continuous loss hyperparameters refined by "
-             << request.method << " hypergradients in up to " << request.hyper_steps << " hyper-steps per trial)\n";
+      report << "Sampler: hybrid (" << base << " starts, continuous loss hyperparameters refined by ";
+      // The mlp is the one task whose model is not convex (hypergrad::Problem::convex).
+      if (request.task == "mlp" && request.whole_runs > 0) {
+        report << "the hypergradients of up to " << request.whole_runs << " whole training runs per trial)\n";
+      } else {
+        report << request.method << " hypergradients in up to " << request.hyper_steps << " hyper-steps per trial)\n";
+      }
     } else {
       report << "Sampler: " << base << "\n";
     }
@@ -338,6 +348,9 @@ std::vector<Command> optimize_commands() {
                  ("greedy-horizon", po::value<int>()->default_value(1)->value_name("N"),
                   "inner steps a hyper-step differentiates before training is first stationary: 1 = T1-T2, "
                   "more = DrMAD through the last N steps of the run so far (hybrid sampler)")
+                 ("whole-runs", po::value<int>()->default_value(4)->value_name("N"),
+                  "training runs per trial of the mlp task, each with its params frozen, moved between runs "
+                  "on the hypergradient of the whole run; 0 = refine during one run (hybrid sampler)")
                  ("n-trials", po::value<int>()->value_name("N"),
                   "trials to add (default: 20 unless --timeout is given)")
                  ("timeout", po::value<double>()->value_name("SECONDS"), "start no new trial after this long")

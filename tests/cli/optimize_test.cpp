@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <string>
@@ -140,6 +141,33 @@ TEST_F(OptimizeTest, HybridSamplerRefinesThePenalties) {
   }
   expect_bad_input(args({digits("logistic", 1), {"--sampler", "hybrid", "--method", "newton"}}), "--method must be");
   expect_bad_input(args({digits("logistic", 1), {"--method", "cg"}}), "--method applies to --sampler hybrid only");
+}
+
+// The mlp is not convex: a hybrid trial trains up to --whole-runs models, each with its
+// decays frozen, and keeps the best run's decays and validation loss.
+TEST_F(OptimizeTest, HybridMlpTrialsRefineAcrossWholeRuns) {
+  const RunResult run = expect_ok(args({digits("mlp", 2), {"--max-rows", "300", "--sampler", "hybrid",
+                                                          "--whole-runs", "3", "--study-name", "runs"}}));
+  EXPECT_NE(run.out.find("refined by the hypergradients of up to 3 whole training runs per trial"), std::string::npos)
+      << run.out;
+  for (const Json& trial : trials("runs")) EXPECT_EQ(trial["state"], "COMPLETE");
+  if (has_python_optuna()) {
+    const RunResult out = python(
+        "study = optuna.load_study(study_name='runs', storage=storage)\n"
+        "print(json.dumps([{'value': t.value, 'hypergrad': t.system_attrs['hypergrad'],\n"
+        "                   'retrained': 'value_from_retraining' in t.user_attrs} for t in study.trials]))\n");
+    ASSERT_EQ(out.exit_code, 0) << out.err;
+    for (const Json& trial : parse_output(out.out)) {
+      const std::vector<double> runs = trial["hypergrad"]["whole_runs"].get<std::vector<double>>();
+      ASSERT_FALSE(runs.empty());
+      EXPECT_LE(runs.size(), 3u);
+      EXPECT_DOUBLE_EQ(trial["value"].get<double>(), *std::min_element(runs.begin(), runs.end()));
+      EXPECT_EQ(trial["hypergrad"]["hyper_steps"], 0);
+      EXPECT_FALSE(trial["retrained"].get<bool>()) << "a run's decays were frozen: its value needs no re-training";
+    }
+  }
+  expect_bad_input(args({digits("mlp", 1), {"--sampler", "hybrid", "--whole-runs", "-1"}}), "--whole-runs must be");
+  expect_bad_input(args({digits("mlp", 1), {"--whole-runs", "2"}}), "--whole-runs applies to --sampler hybrid only");
 }
 
 // TPE alone, past its 10 random startup trials, and as the hybrid sampler's base.
