@@ -576,17 +576,23 @@ std::vector<Config> run_problem(const Settings& s, const Problem& problem, const
     add("hpo tpe", s.reference_trials, false,
         [](std::uint64_t seed) { return std::make_shared<hpo::TPESampler>(hpo::TPESamplerOptions().seed(seed)); });
   }
-  for (const auto& method : s.methods) {
-    add(std::string(kHybridPrefix) + method, s.hybrid_trials, true, [&](std::uint64_t seed) {
-      return hybrid_sampler(s, method, std::make_shared<hpo::RandomSampler>(seed), seed);
-    });
+  // A network is not convex: its hybrid trials refine across whole runs, where the method
+  // plays no part (HypergradientSamplerOptions::whole_runs) and the pruner is asked from
+  // the second run on.
+  const bool whole_runs = problem.task == "mlp";
+  const std::string default_method = whole_runs ? "whole runs" : "cg";
+  const std::int64_t pruning_warmup = whole_runs ? 2 : 10;
+  const std::vector<std::string> methods = whole_runs ? std::vector<std::string>{"cg"} : s.methods;
+  for (const auto& method : methods) {
+    add(std::string(kHybridPrefix) + (whole_runs ? default_method : method), s.hybrid_trials, true,
+        [&](std::uint64_t seed) { return hybrid_sampler(s, method, std::make_shared<hpo::RandomSampler>(seed), seed); });
   }
-  add("hybrid cg + tpe", s.hybrid_trials, true, [&](std::uint64_t seed) {
+  add(std::string(kHybridPrefix) + default_method + " + tpe", s.hybrid_trials, true, [&](std::uint64_t seed) {
     return hybrid_sampler(s, "cg", std::make_shared<hpo::TPESampler>(hpo::TPESamplerOptions().seed(seed)), seed);
   });
   // Hybrid trials are not pruned by default; this row measures the opt-in.
-  add("hybrid cg pruned", s.hybrid_trials, true, [&](std::uint64_t seed) {
-    return hybrid_sampler(s, "cg", std::make_shared<hpo::RandomSampler>(seed), seed, /*pruning_warmup_steps=*/10);
+  add(std::string(kHybridPrefix) + default_method + " pruned", s.hybrid_trials, true, [&](std::uint64_t seed) {
+    return hybrid_sampler(s, "cg", std::make_shared<hpo::RandomSampler>(seed), seed, pruning_warmup);
   });
   return configs;
 }
