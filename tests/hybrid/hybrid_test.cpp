@@ -327,6 +327,57 @@ TEST(Hybrid, WholeRunsMoveAFarStartTowardsTheOptimumWithHonestValues) {
   EXPECT_DOUBLE_EQ(retraining.trials().at(0).value(), t.value()) << "the stored value is the stored params'";
 }
 
+// A network that overfits 40 noisy rows unless its weight decay is large (validation loss
+// 1.40 at decay 1e-5, 0.83 at 1e-2, 0.58 at 0.3): the whole runs move both layers' decay up
+// from 1e-5, the way that validates better, and the trial's value beats its first run.
+// Refined during one run instead (whole_runs(0)), the next steps' hypergradient pushed an
+// overfitting MLP's decay down (README, fashion-mlp-overfit).
+TEST(Hybrid, WholeRunsRaiseTheWeightDecayOfANetworkThatOverfits) {
+  torch::manual_seed(0);
+  const int64_t features = 20, hidden = 64;
+  const torch::Tensor truth = torch::randn({features});
+  auto rows = [&](int64_t n) {
+    torch::Tensor x = torch::randn({n, features});
+    return std::pair{x, (x.mv(truth) + 1.5 * torch::randn({n})).gt(0).to(torch::kLong)};
+  };
+  const auto [x_train, y_train] = rows(40);
+  const auto [x_valid, y_valid] = rows(200);
+  Study study = create_study(open_storage(), StudyOptions().sampler(std::make_shared<HypergradientSampler>()));
+  study.enqueue_trial({{"decay[0]", 1e-5}, {"decay[1]", 1e-5}});
+  study.optimize(
+      [&](Trial& trial) {
+        HyperTrial hyper(trial);
+        auto decay = hyper.suggest_hyperparameter("decay", 1e-6, 1.0, HyperparameterOptions().log(true).size(2));
+        std::vector<torch::Tensor> w;
+        auto logits = [&](const torch::Tensor& x) { return torch::relu(x.mm(w[0].t()) + w[1]).mm(w[2].t()) + w[3]; };
+        auto train_loss = [&](const hypergrad::Batch&) {
+          const torch::Tensor d = decay.value();
+          return torch::cross_entropy_loss(logits(x_train), y_train) +
+                 0.5 * (d[0] * w[0].pow(2).sum() + d[1] * w[2].pow(2).sum());
+        };
+        auto val_loss = [&] { return torch::cross_entropy_loss(logits(x_valid), y_valid); };
+        while (hyper.next_round()) {
+          w = {(torch::rand({hidden, features}) * 2 - 1) / std::sqrt(static_cast<double>(features)),
+               torch::zeros({hidden}), (torch::rand({2, hidden}) * 2 - 1) / 8.0, torch::zeros({2})};
+          for (torch::Tensor& t : w) t.requires_grad_();
+          auto sgd = std::make_shared<torch::optim::SGD>(w, torch::optim::SGDOptions(0.1).momentum(0.9));
+          auto& opt = hyper.make_optimizer({w, {}, train_loss, val_loss}, sgd);
+          for (int step = 0; step < 300; ++step) opt.step();
+        }
+        return hyper.value();
+      },
+      OptimizeOptions().n_trials(1));
+  const FrozenTrial t = study.trials().at(0);
+  ASSERT_EQ(t.state, TrialState::Complete) << dump_json(Json(t.system_attrs));
+  const Json& record = t.system_attrs.at("hypergrad");
+  ASSERT_TRUE(record.contains("whole_runs")) << dump_json(record);
+  const std::vector<double> runs = record.at("whole_runs").get<std::vector<double>>();
+  EXPECT_LT(t.value(), runs.at(0) - 0.2) << dump_json(record);
+  for (const char* layer : {"decay[0]", "decay[1]"}) {
+    EXPECT_GT(t.params.at(layer).get<double>(), 1e-5 * std::exp(2.0)) << layer << " " << dump_json(Json(t.params));
+  }
+}
+
 // A sampler that wraps the hybrid sampler (logging, say) and forwards everything. Only
 // when it also forwards refinement() do its trials refine.
 class WrappingSampler : public Sampler {
