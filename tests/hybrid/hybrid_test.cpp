@@ -378,6 +378,32 @@ TEST(Hybrid, WholeRunsRaiseTheWeightDecayOfANetworkThatOverfits) {
   }
 }
 
+// Whole runs differentiate SGD's update; another inner optimizer on a problem not
+// declared convex is an error that says what to do, not a hypergradient of the wrong update.
+TEST(Hybrid, WholeRunsNeedSgd) {
+  Study study = create_study(open_storage(), StudyOptions().sampler(std::make_shared<HypergradientSampler>()));
+  std::string message;
+  study.optimize(
+      [&](Trial& trial) {
+        HyperTrial hyper(trial);
+        auto penalty = hyper.suggest_hyperparameter("l2", 1e-6, 1.0, HyperparameterOptions().log(true));
+        auto w = torch::zeros({data().x_train.size(1)}, torch::kFloat64).requires_grad_();
+        auto train_loss = [&](const hypergrad::Batch&) { return (w * w).sum() * penalty.value(); };
+        auto val_loss = [&] { return w.sum(); };
+        auto adam = std::make_shared<torch::optim::Adam>(std::vector<torch::Tensor>{w});
+        try {
+          hyper.make_optimizer({{}, {}, train_loss, val_loss}, adam);
+        } catch (const ValueError& e) {
+          message = e.what();
+        }
+        return 0.0;
+      },
+      OptimizeOptions().n_trials(1));
+  EXPECT_NE(message.find("whole runs, which differentiate the update of torch::optim::SGD"), std::string::npos)
+      << message;
+  EXPECT_NE(message.find("whole_runs(0)"), std::string::npos) << message;
+}
+
 // A sampler that wraps the hybrid sampler (logging, say) and forwards everything. Only
 // when it also forwards refinement() do its trials refine.
 class WrappingSampler : public Sampler {

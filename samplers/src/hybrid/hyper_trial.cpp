@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <torch/optim/sgd.h>
 #include <torch/serialize.h>
 
 #include "hpo/error.hpp"
@@ -218,6 +219,12 @@ hypergrad::HyperOptimizer& HyperTrial::make_optimizer(hypergrad::Problem problem
     return *optimizer_;
   }
   if (!optimizer_) whole_runs_ = !problem.convex && refinement_->whole_runs() > 0;
+  if (whole_runs_ && !dynamic_cast<const torch::optim::SGD*>(inner.get()))
+    throw ValueError("trial " + std::to_string(trial_.number()) +
+                     ": a problem not declared convex is refined across whole runs, which differentiate the "
+                     "update of torch::optim::SGD (with or without momentum), and the inner optimizer is "
+                     "another; use SGD, declare the problem convex if it is (hypergrad::Problem::convex), or "
+                     "refine during one run with an implicit method (HypergradientSamplerOptions().whole_runs(0))");
   if (whole_runs_) {
     // λ stays frozen through the run (its value is then honest) and the run is
     // differentiated whole when it ends.
