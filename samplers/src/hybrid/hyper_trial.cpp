@@ -284,11 +284,15 @@ void HyperTrial::end_run() {
   }
   trajectory_value_ = validation_loss;
   run_open_ = false;
-  const std::vector<torch::Tensor> gradients = optimizer_->hypergradient();
-  double squared = 0;
-  for (const torch::Tensor& g : gradients) squared += g.pow(2).sum().item<double>();
-  hypergradient_norms_.push_back(std::sqrt(squared));
-  run_values_.push_back(validation_loss);
+  // The last run's hypergradient would point a run that never happens: its reverse pass,
+  // three trainings' worth, is skipped.
+  std::vector<torch::Tensor> gradients;
+  if (search_->runs() + 1 < refinement_->whole_runs()) {
+    gradients = optimizer_->hypergradient();
+    double squared = 0;
+    for (const torch::Tensor& g : gradients) squared += g.pow(2).sum().item<double>();
+    hypergradient_norms_.push_back(std::sqrt(squared));
+  }
   search_->observe(validation_loss, gradients);
   search_->restore_best();
   report(validation_loss, search_->runs(), "run");
@@ -351,7 +355,7 @@ Json HyperTrial::record() const {
     out["backward_passes"] = optimizer_->counters().backward_passes;
     out["diagnostics"] = settings_json(described.diagnostics());
     if (whole_runs_) {
-      out["whole_runs"] = run_values_;
+      out["whole_runs"] = search_->values();
       out["best_run"] = search_->best_run();
     }
     if (const auto& point = optimizer_->value_point()) {

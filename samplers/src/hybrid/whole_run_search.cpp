@@ -9,12 +9,12 @@ WholeRunSearch::WholeRunSearch(std::vector<hypergrad::Hyperparameter> refined, d
     : refined_(std::move(refined)), step_(step) {}
 
 void WholeRunSearch::observe(double validation_loss, const std::vector<torch::Tensor>& theta_gradients) {
-  ++runs_;
+  values_.push_back(validation_loss);
   if (best_run_ > 0 && !(validation_loss < best_value_)) {
     step_ *= 0.5;
     return;
   }
-  best_run_ = runs_;
+  best_run_ = runs();
   best_value_ = validation_loss;
   best_thetas_.clear();
   for (const hypergrad::Hyperparameter& h : refined_) best_thetas_.push_back(h.theta().detach().clone());

@@ -25,7 +25,8 @@ class WholeRunSearch {
   WholeRunSearch(std::vector<hypergrad::Hyperparameter> refined, double step);
 
   // Records the run just trained with the current θ: its validation loss and df/dθ (in the
-  // order of the hyperparameters given at construction).
+  // order of the hyperparameters given at construction; empty for a run that no proposal
+  // will start from, the last).
   void observe(double validation_loss, const std::vector<torch::Tensor>& theta_gradients);
   // Sets θ to the next λ to train with and returns true, or sets it to the best run's λ and
   // returns false when the best run's hypergradient points nowhere inside the box.
@@ -33,7 +34,9 @@ class WholeRunSearch {
   // Sets θ to the best run's λ.
   void restore_best() { set_thetas(best_thetas_); }
 
-  int runs() const { return runs_; }
+  int runs() const { return static_cast<int>(values_.size()); }
+  // Every run's validation loss, in order.
+  const std::vector<double>& values() const { return values_; }
   int best_run() const { return best_run_; }  // 1-based; 0 before any run
   double best_value() const { return best_value_; }
   double step() const { return step_; }
@@ -43,7 +46,7 @@ class WholeRunSearch {
 
   std::vector<hypergrad::Hyperparameter> refined_;
   double step_;
-  int runs_ = 0;
+  std::vector<double> values_;
   int best_run_ = 0;
   double best_value_ = 0;
   std::vector<torch::Tensor> best_thetas_;

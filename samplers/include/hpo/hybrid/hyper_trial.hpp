@@ -155,12 +155,11 @@ class HyperTrial {
   std::optional<double> value_;
   std::optional<double> trajectory_value_;
   std::shared_ptr<Outcome> outcome_;  // shared with the trial's finalizer
-  // Whole runs (a problem not declared convex): the search across runs, each run's value,
-  // and the CPU generator's state when the first run began, restored before every later run
+  // Whole runs (a problem not declared convex): the search across runs and the CPU
+  // generator's state when the first run began, restored before every later run
   // so that each starts from the same initial weights and draws the same batches.
   bool whole_runs_ = false;
   std::unique_ptr<WholeRunSearch> search_;
-  std::vector<double> run_values_;
   std::optional<torch::Tensor> generator_state_;
   bool run_open_ = false;     // trained with make_optimizer's optimizer, not yet valued
   bool run_pending_ = false;  // next_round() granted a run that make_optimizer has not begun
