@@ -43,6 +43,12 @@ HybridRecord read_hybrid_record(const AttrMap& system_attrs) {
   if (const Json* steps = find(*hypergrad, "hyper_steps"); steps && steps->is_number_integer()) {
     record.hyper_steps = steps->get<long long>();
   }
+  if (const Json* runs = find(*hypergrad, "whole_runs"); runs && runs->is_array()) {
+    for (const Json& run : *runs) record.whole_runs.push_back(run.is_number() ? run.get<double>() : NAN);
+  }
+  if (const Json* best = find(*hypergrad, "best_run"); best && best->is_number_integer()) {
+    record.best_run = best->get<int>();
+  }
   return record;
 }
 

@@ -19,6 +19,9 @@ struct HybridRecord {
   std::vector<double> hypergradient_norms;  // per hyper-step; NaN where one was not a number
   std::optional<std::string> method;
   std::optional<long long> hyper_steps;
+  // A trial refined across whole runs: each run's validation loss, and which was best (1-based).
+  std::vector<double> whole_runs;
+  std::optional<int> best_run;
 
   bool empty() const {
     return !mode && !parent && initial_params.empty() && hypergradient_norms.empty() && !method;

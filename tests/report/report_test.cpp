@@ -127,6 +127,8 @@ TEST(ReportHybridRecord, ReadsWhatIsThereAndIgnoresTheRest) {
                    {"hypergrad", {{"initial_params", {{"l2", 0.1}, {"odd", "text"}}},
                                   {"hypergradient_norms", {1.0, nullptr, 0.25}},
                                   {"method", "cg"},
+                                  {"whole_runs", {0.5, 0.25}},
+                                  {"best_run", 2},
                                   {"trajectory", {1, 2, 3}}}}};
   const HybridRecord record = read_hybrid_record(attrs);
   EXPECT_EQ(record.mode, "exploit");
@@ -135,6 +137,8 @@ TEST(ReportHybridRecord, ReadsWhatIsThereAndIgnoresTheRest) {
   ASSERT_EQ(record.hypergradient_norms.size(), 3u);
   EXPECT_TRUE(std::isnan(record.hypergradient_norms[1]));
   EXPECT_EQ(record.method, "cg");
+  EXPECT_EQ(record.whole_runs, (std::vector<double>{0.5, 0.25}));
+  EXPECT_EQ(record.best_run, 2);
 
   const HybridRecord malformed = read_hybrid_record({{"hypergrad", "not an object"}, {"hybrid:parent", "x"}});
   EXPECT_TRUE(malformed.empty());

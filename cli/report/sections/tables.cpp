@@ -84,6 +84,14 @@ std::string trial_facts(const ReportContext& context, const FrozenTrial& trial) 
   if (hybrid.parent) html += "<tr><th>started from trial</th><td>" + std::to_string(*hybrid.parent) + "</td></tr>";
   if (hybrid.method) html += "<tr><th>hypergradient method</th><td>" + escape_html(*hybrid.method) + "</td></tr>";
   if (hybrid.hyper_steps) html += "<tr><th>hyper-steps</th><td>" + std::to_string(*hybrid.hyper_steps) + "</td></tr>";
+  if (!hybrid.whole_runs.empty()) {
+    std::string runs;
+    for (std::size_t i = 0; i < hybrid.whole_runs.size(); ++i) {
+      runs += (i ? ", " : "") + escape_html(format_number(hybrid.whole_runs[i]));
+      if (hybrid.best_run && static_cast<std::size_t>(*hybrid.best_run) == i + 1) runs += " (best)";
+    }
+    html += "<tr><th>whole runs' validation losses</th><td>" + runs + "</td></tr>";
+  }
   return html + "</table>";
 }
 
