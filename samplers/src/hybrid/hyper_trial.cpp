@@ -13,6 +13,7 @@
 #include "hpo/hypergrad/make_method.hpp"
 #include "hpo/hypergrad/unrolled.hpp"
 #include "hpo/study.hpp"
+#include "../hypergrad/tensor_list.hpp"
 #include "whole_run_search.hpp"
 
 namespace hpo {
@@ -289,9 +290,7 @@ void HyperTrial::end_run() {
   std::vector<torch::Tensor> gradients;
   if (search_->runs() + 1 < refinement_->whole_runs()) {
     gradients = optimizer_->hypergradient();
-    double squared = 0;
-    for (const torch::Tensor& g : gradients) squared += g.pow(2).sum().item<double>();
-    hypergradient_norms_.push_back(std::sqrt(squared));
+    hypergradient_norms_.push_back(hypergrad::tensor_list::norm(gradients));
   }
   search_->observe(validation_loss, gradients);
   search_->restore_best();

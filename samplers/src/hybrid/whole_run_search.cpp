@@ -29,13 +29,13 @@ bool WholeRunSearch::propose() {
   for (std::size_t i = 0; i < refined_.size(); ++i)
     largest = std::max(largest, best_gradients_[i].abs().max().item<double>() * refined_[i].theta_range());
   std::vector<torch::Tensor> next;
-  bool moved = false;
   for (std::size_t i = 0; i < refined_.size(); ++i) {
     const double range = refined_[i].theta_range();
     const torch::Tensor share = largest > 0 ? best_gradients_[i] * (range / largest) : torch::zeros_like(best_gradients_[i]);
     next.push_back(best_thetas_[i] - share * (step_ * range));
   }
   set_thetas(next);
+  bool moved = false;
   for (std::size_t i = 0; i < refined_.size(); ++i)
     moved = moved || !torch::equal(refined_[i].theta().detach().to(torch::kFloat64), best_thetas_[i].to(torch::kFloat64));
   if (!moved) set_thetas(best_thetas_);
