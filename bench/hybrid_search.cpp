@@ -25,7 +25,7 @@
 //                 [--problems digits-logistic,digits-logistic-short,fashion-softmax,fashion-mlp,
 //                             fashion-mlp-overfit,ridge-planted,ridge-bounds]
 //                 [--methods t1t2,neumann,cg,drmad,unrolled] [--no-optuna] [--svg-prefix hybrid_search]
-//                 [--greedy-horizon 1] [--start '{"param": value, ...}'] [--trace]
+//                 [--greedy-horizon 1] [--start '{"param": value, ...}'] [--trace] [--no-variants]
 //   hybrid_search --serve --problem P --seed S   (used by hybrid_search_tpe.py)
 #include <algorithm>
 #include <chrono>
@@ -93,6 +93,7 @@ struct Settings {
   // One line per trial on stderr: params, stored and judged value, and a hybrid trial's
   // start, hyper-steps and greedy steps.
   bool trace = false;
+  bool variants = true;  // the hybrid rows on TPE and with pruning
   bool serve = false;
   std::string problem;
   std::uint64_t seed = 0;
@@ -539,6 +540,7 @@ Settings parse(int argc, char** argv) {
     else if (a == "--greedy-horizon") s.greedy_horizon = std::stoll(next());
     else if (a == "--start") s.start = params_of(next());
     else if (a == "--trace") s.trace = true;
+    else if (a == "--no-variants") s.variants = false;
     else throw std::runtime_error("unknown option " + a);
   }
   return s;
@@ -587,6 +589,7 @@ std::vector<Config> run_problem(const Settings& s, const Problem& problem, const
     add(std::string(kHybridPrefix) + (whole_runs ? default_method : method), s.hybrid_trials, true,
         [&](std::uint64_t seed) { return hybrid_sampler(s, method, std::make_shared<hpo::RandomSampler>(seed), seed); });
   }
+  if (!s.variants) return configs;
   add(std::string(kHybridPrefix) + default_method + " + tpe", s.hybrid_trials, true, [&](std::uint64_t seed) {
     return hybrid_sampler(s, "cg", std::make_shared<hpo::TPESampler>(hpo::TPESamplerOptions().seed(seed)), seed);
   });

@@ -274,12 +274,14 @@ int optimize_command(const Invocation& call) {
     for (const std::string& line : task->hyperparameters()) report << "  " << line << '\n';
     const char* base = request.tpe ? "tpe" : "random";
     if (request.hybrid) {
-      report << "Sampler: hybrid (" << base << " starts, continuous loss hyperparameters refined by ";
+      report << "Sampler: hybrid (" << base << " starts, ";
       // The mlp is the one task whose model is not convex (hypergrad::Problem::convex).
       if (request.task == "mlp" && request.whole_runs > 0) {
-        report << "the hypergradients of up to " << request.whole_runs << " whole training runs per trial)\n";
+        report << "weight decays and learning rate refined by the hypergradients of up to " << request.whole_runs
+               << " whole training runs per trial)\n";
       } else {
-        report << request.method << " hypergradients in up to " << request.hyper_steps << " hyper-steps per trial)\n";
+        report << "continuous loss hyperparameters refined by " << request.method << " hypergradients in up to "
+               << request.hyper_steps << " hyper-steps per trial)\n";
       }
     } else {
       report << "Sampler: " << base << "\n";

@@ -1,5 +1,6 @@
 // A multilayer perceptron classifier: ReLU hidden layers, cross-entropy loss, an L2 weight
-// decay per layer; learning rate, width and depth are tuned too.
+// decay per layer; learning rate, width and depth are tuned too. The decays and the
+// learning rate are continuous hyperparameters of the HyperTrial, which whole runs refine.
 #include <sstream>
 
 #include "tasks/builtin_tasks.hpp"
@@ -67,7 +68,7 @@ class MlpTask : public Task {
   std::vector<std::string> hyperparameters() const override {
     std::ostringstream learning_rate, width, depth;
     learning_rate << "learning_rate: SGD step size (momentum " << settings_.momentum << "), log-uniform in ["
-                  << kMinLearningRate << ", " << kMaxLearningRate << "]";
+                  << kMinLearningRate << ", " << kMaxLearningRate << "], refined with the decays by a hybrid trial's whole runs";
     width << "hidden_size: units per hidden layer, integer log-uniform in [" << kMinWidth << ", " << kMaxWidth << "]";
     depth << "depth: hidden layers, integer in [" << kMinDepth << ", " << kMaxDepth << "]";
     return {weight_decay_per_layer(kMaxDepth).description() + " (depth + 1 of them are used)", learning_rate.str(),
@@ -82,8 +83,8 @@ class MlpTask : public Task {
     options.epochs = settings_.epochs;
     options.batch_size = settings_.batch_size;
     options.momentum = settings_.momentum;
-    options.learning_rate = trial.suggest_float("learning_rate", kMinLearningRate, kMaxLearningRate, FloatOptions().log(true));
     HyperTrial hyper(trial);
+    options.learning_rate = hyper.suggest_learning_rate("learning_rate", kMinLearningRate, kMaxLearningRate);
     const HyperparameterValues decays = suggest_loss_hyperparameter(hyper, weight_decay_per_layer(depth));
     const TrainedTrial trained = train_trial(
         [&] { return perceptron(train_.features.size(1), width, depth, n_classes_, decays); }, cross_entropy,

@@ -144,11 +144,13 @@ TEST_F(OptimizeTest, HybridSamplerRefinesThePenalties) {
 }
 
 // The mlp is not convex: a hybrid trial trains up to --whole-runs models, each with its
-// decays frozen, and keeps the best run's decays and validation loss.
+// decays and learning rate frozen, and keeps the best run's params and validation loss.
 TEST_F(OptimizeTest, HybridMlpTrialsRefineAcrossWholeRuns) {
   const RunResult run = expect_ok(args({digits("mlp", 2), {"--max-rows", "300", "--sampler", "hybrid",
                                                           "--whole-runs", "3", "--study-name", "runs"}}));
-  EXPECT_NE(run.out.find("refined by the hypergradients of up to 3 whole training runs per trial"), std::string::npos)
+  EXPECT_NE(run.out.find("weight decays and learning rate refined by the hypergradients of up to 3 whole training runs "
+                         "per trial"),
+            std::string::npos)
       << run.out;
   for (const Json& trial : trials("runs")) EXPECT_EQ(trial["state"], "COMPLETE");
   if (has_python_optuna()) {

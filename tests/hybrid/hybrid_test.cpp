@@ -76,6 +76,8 @@ struct ObjectiveOptions {
   // Start every run from weights drawn by torch::randn (seeded by the trial number) rather
   // than zeros, and append each run's initial weights here.
   std::vector<torch::Tensor>* initial_weights = nullptr;
+  // SGD's learning rate: 0.1, or suggested as the hyperparameter "lr" in [1e-3, 0.5].
+  bool suggest_learning_rate = false;
 };
 
 // The loop the README teaches: runs of full-batch SGD with momentum while next_round()
@@ -99,13 +101,14 @@ double ridge_objective(Trial& trial, const ObjectiveOptions& o = {}) {
     auto loss = 0.5 * r.pow(2).mean();
     return o.nan_from_step >= 0 && step >= o.nan_from_step ? loss * std::nan("") : loss;
   };
+  const double learning_rate = o.suggest_learning_rate ? hyper.suggest_learning_rate("lr", 1e-3, 0.5) : 0.1;
   torch::manual_seed(static_cast<std::uint64_t>(trial.number()));
   while (hyper.next_round()) {
     w = o.initial_weights ? torch::randn({d.x_train.size(1)}, o.model_dtype) : torch::zeros({d.x_train.size(1)}, o.model_dtype);
     if (o.initial_weights) o.initial_weights->push_back(w.clone());
     w.requires_grad_();
     auto sgd = std::make_shared<torch::optim::SGD>(std::vector<torch::Tensor>{w},
-                                                   torch::optim::SGDOptions(0.1).momentum(0.9));
+                                                   torch::optim::SGDOptions(learning_rate).momentum(0.9));
     auto& opt = hyper.make_optimizer({{}, {}, train_loss, val_loss, o.convex}, sgd);
     const int64_t n = d.x_train.size(0);
     for (step = 0; step < o.steps; ++step) {
@@ -325,6 +328,32 @@ TEST(Hybrid, WholeRunsMoveAFarStartTowardsTheOptimumWithHonestValues) {
   options.initial_weights = &retraining_weights;
   retraining.optimize([&](Trial& r) { return ridge_objective(r, options); }, OptimizeOptions().n_trials(1));
   EXPECT_DOUBLE_EQ(retraining.trials().at(0).value(), t.value()) << "the stored value is the stored params'";
+}
+
+// A learning rate too small for the loop to converge: the whole runs raise it, and the
+// value beats the first run. An implicit method cannot differentiate it (w* does not depend
+// on it): on the problem declared convex it keeps its suggested value and the trial completes.
+TEST(Hybrid, WholeRunsRefineTheLearningRateThatImplicitMethodsKeep) {
+  for (bool convex : {false, true}) {
+    Study study = create_study(open_storage(), StudyOptions().sampler(std::make_shared<HypergradientSampler>()));
+    study.enqueue_trial({{"l2", 1e-2}, {"lr", 2e-3}});
+    ObjectiveOptions options;
+    options.size = 0;
+    options.steps = 100;
+    options.convex = convex;
+    options.suggest_learning_rate = true;
+    study.optimize([&](Trial& t) { return ridge_objective(t, options); }, OptimizeOptions().n_trials(1));
+    const FrozenTrial t = study.trials().at(0);
+    ASSERT_EQ(t.state, TrialState::Complete) << dump_json(Json(t.system_attrs));
+    const Json& record = t.system_attrs.at("hypergrad");
+    if (convex) {
+      EXPECT_EQ(t.params.at("lr").get<double>(), 2e-3) << dump_json(record);
+      continue;
+    }
+    const std::vector<double> runs = record.at("whole_runs").get<std::vector<double>>();
+    EXPECT_GT(t.params.at("lr").get<double>(), 2e-3 * std::exp(1.0)) << dump_json(record);
+    EXPECT_LT(t.value(), runs.at(0) - 0.04) << dump_json(record);
+  }
 }
 
 // A network that overfits 40 noisy rows unless its weight decay is large (validation loss

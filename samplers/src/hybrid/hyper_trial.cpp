@@ -237,8 +237,12 @@ hypergrad::HyperOptimizer& HyperTrial::make_optimizer(hypergrad::Problem problem
         std::move(problem), std::move(inner), hypergrad::make_method(refinement_->method()),
         refinement_->hyper_optimizer());
   }
-  if (learning_rate_) optimizer_->attach_learning_rate(learning_rate_->hyperparameter);
-  if (momentum_) optimizer_->attach_momentum(momentum_->hyperparameter);
+  // An implicit method's w* does not depend on how SGD steps towards it: with such a
+  // method the learning rate and momentum keep their suggested values.
+  const hypergrad::Method& method = *optimizer_->method();
+  if (learning_rate_ && method.differentiates_learning_rate())
+    optimizer_->attach_learning_rate(learning_rate_->hyperparameter);
+  if (momentum_ && method.differentiates_momentum()) optimizer_->attach_momentum(momentum_->hyperparameter);
   if (whole_runs_) {
     if (!search_) search_ = std::make_unique<WholeRunSearch>(optimizer_->refined(), refinement_->whole_run_step());
     run_open_ = true;

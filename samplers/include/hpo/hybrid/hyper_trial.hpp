@@ -78,9 +78,11 @@ class HyperTrial {
   // discrete and stepped parameters cannot be refined by gradients (hpo::ValueError).
   hypergrad::Hyperparameter suggest_hyperparameter(const std::string& name, const Distribution& distribution,
                                                    HyperparameterOptions options = {});
-  // The inner SGD's learning rate and momentum as refined hyperparameters (methods
-  // "t1t2" and "unrolled" refine the learning rate, "unrolled" also the momentum). Return
-  // the initial value to construct the optimizer with.
+  // The inner SGD's learning rate and momentum as hyperparameters that are refined where
+  // the refinement can differentiate them: across whole runs (both) and by the methods
+  // "t1t2" (the learning rate) and "unrolled" (both). Implicit methods leave them at their
+  // suggested values, as any other sampler does. Return the initial value to construct
+  // the optimizer with.
   double suggest_learning_rate(const std::string& name, double low, double high, bool log = true);
   double suggest_momentum(const std::string& name, double low, double high);
 
