@@ -359,6 +359,11 @@ Curve run(const Settings& s, const Problem& problem, const std::string& config,
                        retrained = judge.mean_of_retrainings(study_best.params);
                      }
                      if (s.trace) trace(config, seed, t, judged);
+                   } else if (s.trace) {
+                     const auto reason = t.system_attrs.find("fail_reason");
+                     std::cerr << "trace " << config << " seed " << seed << " trial " << t.number << " "
+                               << hpo::to_string(t.state) << " "
+                               << (reason != t.system_attrs.end() ? hpo::dump_json(reason->second) : "") << "\n";
                    }
                    const auto record = t.system_attrs.find("hypergrad");
                    const bool converged =

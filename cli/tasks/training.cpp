@@ -178,7 +178,15 @@ TrainedTrial train_trial(const ModelFactory& make_model, const DataLoss& data_lo
   double best_value = INFINITY;
   while (hyper.next_round()) {
     const Model model = make_model();
-    train_with_hyper_trial(model, data_loss, train, valid, options, hyper);
+    try {
+      train_with_hyper_trial(model, data_loss, train, valid, options, hyper);
+    } catch (const TrainingDiverged&) {
+      // A later run's λ went too far (a learning rate too large): the trial goes on from
+      // its best run. The first run has nothing to fall back on.
+      if (!best) throw;
+      hyper.fail_run();
+      continue;
+    }
     const double run_value = evaluate_loss(model, data_loss, valid);
     if (!best || run_value < best_value) {
       best_value = run_value;

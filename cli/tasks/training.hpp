@@ -70,8 +70,10 @@ struct TrainedTrial {
 // make_model, through the trial's HyperOptimizer: under the hybrid sampler it refines the
 // loss hyperparameters and reports the validation loss at each hyper-step; otherwise the
 // validation loss (data_loss on `valid`) is reported after every epoch. Either way the
-// pruner is asked (hpo::TrialPruned). Stops with Interrupted on Ctrl-C and with
-// TrainingDiverged on a non-finite loss. The value is hyper.value(), unless that came from
+// pruner is asked (hpo::TrialPruned). A model is trained per run while hyper.next_round()
+// grants one (whole runs). Stops with Interrupted on Ctrl-C and with TrainingDiverged on a
+// non-finite loss, except in a later whole run, which then counts as failed
+// (HyperTrial::fail_run). The value is hyper.value(), unless that came from
 // weights trained while λ moved (HyperTrial::value_needs_retraining): then a second model
 // from make_model trains the same way with λ frozen at the stored params, and its
 // validation loss is the value (the user attribute value_from_retraining says so).

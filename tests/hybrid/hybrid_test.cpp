@@ -330,6 +330,57 @@ TEST(Hybrid, WholeRunsMoveAFarStartTowardsTheOptimumWithHonestValues) {
   EXPECT_DOUBLE_EQ(retraining.trials().at(0).value(), t.value()) << "the stored value is the stored params'";
 }
 
+// A later run that fails — its loop gave up (fail_run) or its validation loss is NaN —
+// ranks below every run, is not differentiated, and the trial goes on from its best run.
+// The first run has nothing to fall back on: fail_run() refuses it.
+TEST(Hybrid, AFailedLaterRunRanksBelowEveryRunAndTheTrialGoesOn) {
+  Study study = create_study(open_storage(), StudyOptions().sampler(std::make_shared<HypergradientSampler>()));
+  study.enqueue_trial({{"l2", 1e-4}});
+  std::string first_run_error;
+  study.optimize(
+      [&](Trial& trial) {
+        const RidgeData& d = noisy_data();
+        HyperTrial hyper(trial);
+        auto penalty = hyper.suggest_hyperparameter("l2", 1e-6, 1.0, HyperparameterOptions().log(true));
+        torch::Tensor w;
+        int run = 0;
+        auto train_loss = [&](const hypergrad::Batch&) {
+          return 0.5 * (d.x_train.mv(w) - d.y_train).pow(2).mean() + 0.5 * penalty.value() * w.pow(2).sum();
+        };
+        auto val_loss = [&] {
+          const torch::Tensor loss = 0.5 * (d.x_valid.mv(w) - d.y_valid).pow(2).mean();
+          return run == 3 ? loss * std::nan("") : loss;
+        };
+        while (hyper.next_round()) {
+          ++run;
+          w = torch::zeros({d.x_train.size(1)}, torch::kFloat64).requires_grad_();
+          auto sgd = std::make_shared<torch::optim::SGD>(std::vector<torch::Tensor>{w},
+                                                         torch::optim::SGDOptions(0.1).momentum(0.9));
+          auto& opt = hyper.make_optimizer({{}, {}, train_loss, val_loss}, sgd);
+          for (int step = 0; step < 200; ++step) opt.step();
+          if (run == 1) {
+            try {
+              hyper.fail_run();
+            } catch (const ValueError& e) {
+              first_run_error = e.what();
+            }
+          }
+          if (run == 2) hyper.fail_run();
+        }
+        return hyper.value();
+      },
+      OptimizeOptions().n_trials(1));
+  EXPECT_NE(first_run_error.find("its first run"), std::string::npos) << first_run_error;
+  const FrozenTrial t = study.trials().at(0);
+  ASSERT_EQ(t.state, TrialState::Complete) << dump_json(Json(t.system_attrs));
+  const Json& record = t.system_attrs.at("hypergrad");
+  const std::vector<double> runs = record.at("whole_runs").get<std::vector<double>>();
+  ASSERT_EQ(runs.size(), 4u) << dump_json(record);
+  EXPECT_TRUE(std::isinf(runs[1]) && std::isinf(runs[2])) << dump_json(record);
+  EXPECT_DOUBLE_EQ(t.value(), std::min(runs[0], runs[3]));
+  EXPECT_EQ(record.at("hypergradient_norms").size(), 1u) << "only the first run was differentiated (the last never is)";
+}
+
 // A learning rate too small for the loop to converge: the whole runs raise it, and the
 // value beats the first run. An implicit method cannot differentiate it (w* does not depend
 // on it): on the problem declared convex it keeps its suggested value and the trial completes.

@@ -10,6 +10,7 @@
 
 #include "hpo/error.hpp"
 #include "hpo/hybrid/hypergradient_sampler.hpp"
+#include "hpo/hypergrad/errors.hpp"
 #include "hpo/hypergrad/make_method.hpp"
 #include "hpo/hypergrad/unrolled.hpp"
 #include "hpo/study.hpp"
@@ -280,32 +281,47 @@ void HyperTrial::on_hyper_step(const hypergrad::HyperStepReport& report) {
 }
 
 // The run's value is honest (λ was frozen); its hypergradient through the whole run points
-// the next run's λ. θ returns to the best run's λ, which the params become.
-void HyperTrial::end_run() {
-  double validation_loss = 0;
-  {
+// the next run's λ. θ returns to the best run's λ, which the params become. A later run
+// that failed (fail_run(), or a non-finite validation loss) ranks below every run and is
+// not differentiated; the first has no λ to fall back on and fails the trial.
+void HyperTrial::end_run(bool failed) {
+  double validation_loss = INFINITY;
+  if (!failed) {
     const torch::NoGradGuard no_grad;
     validation_loss = optimizer_->problem().val_loss().item<double>();
   }
   trajectory_value_ = validation_loss;
   run_open_ = false;
+  failed = failed || !std::isfinite(validation_loss);
+  if (failed && search_->runs() == 0)
+    throw hypergrad::NonFiniteError("trial " + std::to_string(trial_.number()) +
+                                    ": the first whole run failed (validation loss " + std::to_string(validation_loss) +
+                                    "), so there is no λ to go on from");
   // The last run's hypergradient would point a run that never happens: its reverse pass,
   // three trainings' worth, is skipped.
   std::vector<torch::Tensor> gradients;
-  if (search_->runs() + 1 < refinement_->whole_runs()) {
+  if (!failed && search_->runs() + 1 < refinement_->whole_runs()) {
     gradients = optimizer_->hypergradient();
     hypergradient_norms_.push_back(hypergrad::tensor_list::norm(gradients));
   }
-  search_->observe(validation_loss, gradients);
+  search_->observe(failed ? INFINITY : validation_loss, gradients);
   search_->restore_best();
-  report(validation_loss, search_->runs(), "run");
+  if (!failed) report(validation_loss, search_->runs(), "run");
+}
+
+void HyperTrial::fail_run() {
+  if (!whole_runs_ || !run_open_ || search_->runs() == 0)
+    throw ValueError("fail_run() ends a later whole run of trial " + std::to_string(trial_.number()) +
+                     ", and this is " +
+                     (!whole_runs_ ? "not refined across whole runs" : !run_open_ ? "between runs" : "its first run"));
+  end_run(/*failed=*/true);
 }
 
 double HyperTrial::value() {
   if (value_) return *value_;
   if (!optimizer_ || run_pending_) throw ValueError("HyperTrial::value() needs make_optimizer() and training first");
   if (whole_runs_) {
-    if (run_open_) end_run();
+    if (run_open_) end_run(/*failed=*/false);
     value_ = search_->best_value();
     return *value_;
   }

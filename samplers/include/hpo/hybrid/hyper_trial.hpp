@@ -106,6 +106,12 @@ class HyperTrial {
   // like). Otherwise false: λ holds the best run's values. A loop without next_round()
   // makes one run.
   bool next_round();
+  // Ends the current run as failed (its training diverged, say): it ranks below every run,
+  // and the next run, if next_round() grants one, starts from the best run with half the
+  // step. Only a later whole run can fail so; the first has no λ to fall back on
+  // (hpo::ValueError: let the trial fail instead). A run whose validation loss is not
+  // finite counts as failed without this call.
+  void fail_run();
   // Ends the trial's training and returns its value: with whole runs, the validation loss
   // of the best run (whose λ the params and the hyperparameters then hold); otherwise the
   // validation loss at the best stationary point (when refining and one was reached), else
@@ -142,7 +148,7 @@ class HyperTrial {
                                       const FloatDistribution& distribution);
   void on_hyper_step(const hypergrad::HyperStepReport& report);
   void report(double validation_loss, std::int64_t step, const std::string& what);
-  void end_run();
+  void end_run(bool failed);
   std::vector<const Refined*> all_refined() const;
   void collect(Outcome& outcome) const;
   Json record() const;
