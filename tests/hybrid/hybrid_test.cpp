@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <optional>
 #include <fstream>
+#include <functional>
 
 #include "hpo/error.hpp"
 #include "hpo/hybrid/hyper_trial.hpp"
@@ -78,6 +79,10 @@ struct ObjectiveOptions {
   std::vector<torch::Tensor>* initial_weights = nullptr;
   // SGD's learning rate: 0.1, or suggested as the hyperparameter "lr" in [1e-3, 0.5].
   bool suggest_learning_rate = false;
+  // Replaces the validation loss of run `run` (1-based), given it and the penalty.
+  std::function<torch::Tensor(const torch::Tensor&, const hypergrad::Hyperparameter&, int run)> spoil_validation;
+  // Called after training run `run`.
+  std::function<void(HyperTrial&, int run)> after_run;
 };
 
 // The loop the README teaches: runs of full-batch SGD with momentum while next_round()
@@ -91,7 +96,7 @@ double ridge_objective(Trial& trial, const ObjectiveOptions& o = {}) {
   auto x_train = d.x_train.to(o.model_dtype), y_train = d.y_train.to(o.model_dtype);
   auto x_valid = d.x_valid.to(o.model_dtype), y_valid = d.y_valid.to(o.model_dtype);
   torch::Tensor w;
-  int step = 0;
+  int step = 0, run = 0;
   auto train_loss = [&](const hypergrad::Batch& rows) {
     auto r = rows.empty() ? x_train.mv(w) - y_train : x_train.index_select(0, rows[0]).mv(w) - y_train.index_select(0, rows[0]);
     return 0.5 * r.pow(2).mean() + 0.5 * (penalty.value() * w * w).sum();
@@ -99,11 +104,13 @@ double ridge_objective(Trial& trial, const ObjectiveOptions& o = {}) {
   auto val_loss = [&] {
     auto r = x_valid.mv(w) - y_valid;
     auto loss = 0.5 * r.pow(2).mean();
+    if (o.spoil_validation) return o.spoil_validation(loss, penalty, run);
     return o.nan_from_step >= 0 && step >= o.nan_from_step ? loss * std::nan("") : loss;
   };
   const double learning_rate = o.suggest_learning_rate ? hyper.suggest_learning_rate("lr", 1e-3, 0.5) : 0.1;
   torch::manual_seed(static_cast<std::uint64_t>(trial.number()));
   while (hyper.next_round()) {
+    ++run;
     w = o.initial_weights ? torch::randn({d.x_train.size(1)}, o.model_dtype) : torch::zeros({d.x_train.size(1)}, o.model_dtype);
     if (o.initial_weights) o.initial_weights->push_back(w.clone());
     w.requires_grad_();
@@ -119,6 +126,7 @@ double ridge_objective(Trial& trial, const ObjectiveOptions& o = {}) {
         opt.step({torch::arange(first, first + o.batch_rows) % n});
       }
     }
+    if (o.after_run) o.after_run(hyper, run);
   }
   const double value = hyper.value();
   if (o.value_needs_retraining) *o.value_needs_retraining = hyper.value_needs_retraining();
@@ -337,39 +345,25 @@ TEST(Hybrid, AFailedLaterRunRanksBelowEveryRunAndTheTrialGoesOn) {
   Study study = create_study(open_storage(), StudyOptions().sampler(std::make_shared<HypergradientSampler>()));
   study.enqueue_trial({{"l2", 1e-4}});
   std::string first_run_error;
-  study.optimize(
-      [&](Trial& trial) {
-        const RidgeData& d = noisy_data();
-        HyperTrial hyper(trial);
-        auto penalty = hyper.suggest_hyperparameter("l2", 1e-6, 1.0, HyperparameterOptions().log(true));
-        torch::Tensor w;
-        int run = 0;
-        auto train_loss = [&](const hypergrad::Batch&) {
-          return 0.5 * (d.x_train.mv(w) - d.y_train).pow(2).mean() + 0.5 * penalty.value() * w.pow(2).sum();
-        };
-        auto val_loss = [&] {
-          const torch::Tensor loss = 0.5 * (d.x_valid.mv(w) - d.y_valid).pow(2).mean();
-          return run == 3 ? loss * std::nan("") : loss;
-        };
-        while (hyper.next_round()) {
-          ++run;
-          w = torch::zeros({d.x_train.size(1)}, torch::kFloat64).requires_grad_();
-          auto sgd = std::make_shared<torch::optim::SGD>(std::vector<torch::Tensor>{w},
-                                                         torch::optim::SGDOptions(0.1).momentum(0.9));
-          auto& opt = hyper.make_optimizer({{}, {}, train_loss, val_loss}, sgd);
-          for (int step = 0; step < 200; ++step) opt.step();
-          if (run == 1) {
-            try {
-              hyper.fail_run();
-            } catch (const ValueError& e) {
-              first_run_error = e.what();
-            }
-          }
-          if (run == 2) hyper.fail_run();
-        }
-        return hyper.value();
-      },
-      OptimizeOptions().n_trials(1));
+  ObjectiveOptions options;
+  options.size = 0;
+  options.steps = 200;
+  options.data = &noisy_data();
+  options.convex = false;
+  options.spoil_validation = [](const torch::Tensor& loss, const hypergrad::Hyperparameter&, int run) {
+    return run == 3 ? loss * std::nan("") : loss;
+  };
+  options.after_run = [&](HyperTrial& hyper, int run) {
+    if (run == 1) {
+      try {
+        hyper.fail_run();
+      } catch (const ValueError& e) {
+        first_run_error = e.what();
+      }
+    }
+    if (run == 2) hyper.fail_run();
+  };
+  study.optimize([&](Trial& t) { return ridge_objective(t, options); }, OptimizeOptions().n_trials(1));
   EXPECT_NE(first_run_error.find("its first run"), std::string::npos) << first_run_error;
   const FrozenTrial t = study.trials().at(0);
   ASSERT_EQ(t.state, TrialState::Complete) << dump_json(Json(t.system_attrs));
@@ -379,6 +373,32 @@ TEST(Hybrid, AFailedLaterRunRanksBelowEveryRunAndTheTrialGoesOn) {
   EXPECT_TRUE(std::isinf(runs[1]) && std::isinf(runs[2])) << dump_json(record);
   EXPECT_DOUBLE_EQ(t.value(), std::min(runs[0], runs[3]));
   EXPECT_EQ(record.at("hypergradient_norms").size(), 1u) << "only the first run was differentiated (the last never is)";
+}
+
+// A run whose hypergradient overflows (here: the validation loss gains a term of value 0
+// and infinite derivative in λ) keeps its value, which is honest; as the best run it gives
+// no direction, so the search ends there and says why.
+TEST(Hybrid, AWholeRunWhoseHypergradientOverflowsEndsTheSearchWithItsValue) {
+  Study study = create_study(open_storage(), StudyOptions().sampler(std::make_shared<HypergradientSampler>()));
+  study.enqueue_trial({{"l2", 1e-5}});
+  ObjectiveOptions options;
+  options.size = 0;
+  options.steps = 500;
+  options.data = &noisy_data();
+  options.convex = false;
+  options.spoil_validation = [](const torch::Tensor& loss, const hypergrad::Hyperparameter& penalty, int run) {
+    const torch::Tensor lambda = penalty.value();
+    return run == 2 ? loss + torch::sqrt(lambda - lambda.detach()) : loss;
+  };
+  study.optimize([&](Trial& t) { return ridge_objective(t, options); }, OptimizeOptions().n_trials(1));
+  const FrozenTrial t = study.trials().at(0);
+  ASSERT_EQ(t.state, TrialState::Complete) << dump_json(Json(t.system_attrs));
+  const Json& record = t.system_attrs.at("hypergrad");
+  const std::vector<double> runs = record.at("whole_runs").get<std::vector<double>>();
+  ASSERT_EQ(runs.size(), 2u) << dump_json(record);
+  EXPECT_LT(runs[1], runs[0]);
+  EXPECT_DOUBLE_EQ(t.value(), runs[1]);
+  EXPECT_NE(record.value("whole_runs_stopped", "").find("not finite"), std::string::npos) << dump_json(record);
 }
 
 // A learning rate too small for the loop to converge: the whole runs raise it, and the

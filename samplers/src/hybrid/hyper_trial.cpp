@@ -301,8 +301,13 @@ void HyperTrial::end_run(bool failed) {
   // three trainings' worth, is skipped.
   std::vector<torch::Tensor> gradients;
   if (!failed && search_->runs() + 1 < refinement_->whole_runs()) {
-    gradients = optimizer_->hypergradient();
-    hypergradient_norms_.push_back(hypergrad::tensor_list::norm(gradients));
+    try {
+      gradients = optimizer_->hypergradient();
+      hypergradient_norms_.push_back(hypergrad::tensor_list::norm(gradients));
+    } catch (const hypergrad::NonFiniteError& e) {
+      // The run's value stands (λ was frozen); only a direction from it is lost.
+      search_stopped_ = e.what();
+    }
   }
   search_->observe(failed ? INFINITY : validation_loss, gradients);
   search_->restore_best();
@@ -376,6 +381,7 @@ Json HyperTrial::record() const {
     if (whole_runs_) {
       out["whole_runs"] = search_->values();
       out["best_run"] = search_->best_run();
+      if (search_stopped_) out["whole_runs_stopped"] = *search_stopped_;
     }
     if (const auto& point = optimizer_->value_point()) {
       out["stationary_point"] = {{"hyper_step", point->hyper_step},

@@ -23,6 +23,10 @@ void WholeRunSearch::observe(double validation_loss, const std::vector<torch::Te
 }
 
 bool WholeRunSearch::propose() {
+  if (best_gradients_.empty()) {  // the best run gave no hypergradient
+    set_thetas(best_thetas_);
+    return false;
+  }
   // In units of each box: a per-feature penalty over 13.8 log-units and a momentum over
   // 0.99 are moved alike.
   double largest = 0;

@@ -26,10 +26,11 @@ class WholeRunSearch {
 
   // Records the run just trained with the current θ: its validation loss and df/dθ (in the
   // order of the hyperparameters given at construction; empty for a run that no proposal
-  // will start from, the last).
+  // can start from: the last, or one whose hypergradient overflowed).
   void observe(double validation_loss, const std::vector<torch::Tensor>& theta_gradients);
   // Sets θ to the next λ to train with and returns true, or sets it to the best run's λ and
-  // returns false when the best run's hypergradient points nowhere inside the box.
+  // returns false when the best run's hypergradient is missing or points nowhere inside
+  // the box.
   bool propose();
   // Sets θ to the best run's λ.
   void restore_best() { set_thetas(best_thetas_); }

@@ -55,7 +55,10 @@ struct HyperparameterOptions {
 // loss (step = run). When the sampler's pruning_warmup_steps is set, the pruner is asked
 // from that step on (hpo::TrialPruned).
 // A non-finite hypergradient or loss ends the trial as FAIL with the reason
-// (hypergrad::HypergradientError is an hpo::TrialFailed) and the study goes on.
+// (hypergrad::HypergradientError is an hpo::TrialFailed) and the study goes on; across
+// whole runs only in the first run: a later run with a non-finite loss counts as failed
+// (fail_run()), and a run whose hypergradient is not finite keeps its value but gives no
+// direction (the record's "whole_runs_stopped" says why).
 // value() is the honest value of the trial: the best run's validation loss, or on a convex
 // problem the validation loss at the converged point HyperOptimizer::settle() names (the
 // lowest with full batches, the latest with mini-batches), whose λ become the trial's params. They and the method's record (the system
@@ -171,6 +174,9 @@ class HyperTrial {
   std::optional<torch::Tensor> generator_state_;
   bool run_open_ = false;     // trained with make_optimizer's optimizer, not yet valued
   bool run_pending_ = false;  // next_round() granted a run that make_optimizer has not begun
+  // Why a run gave no hypergradient (its reverse pass overflowed), recorded as
+  // "whole_runs_stopped": when it is the best run, the search ends there.
+  std::optional<std::string> search_stopped_;
 };
 
 }  // namespace hpo
