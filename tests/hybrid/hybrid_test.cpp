@@ -338,6 +338,37 @@ TEST(Hybrid, WholeRunsMoveAFarStartTowardsTheOptimumWithHonestValues) {
   EXPECT_DOUBLE_EQ(retraining.trials().at(0).value(), t.value()) << "the stored value is the stored params'";
 }
 
+// Training puts w at λ, and the validation loss (w − 1.5)² is a parabola in λ. The first
+// step from λ = 1 (a quarter of the box [0, 10]) overshoots to 3.5; the next step is cut to
+// the minimum of the parabola through the start's value and slope and the overshoot's
+// value, which here is the optimum itself (halving would have met 2.25, worse than the start).
+TEST(Hybrid, AfterAnOvershootTheNextWholeRunGoesToTheInterpolatedMinimum) {
+  Study study = create_study(open_storage(), StudyOptions().sampler(std::make_shared<HypergradientSampler>()));
+  study.enqueue_trial({{"target", 1.0}});
+  std::vector<double> targets;
+  study.optimize(
+      [&](Trial& trial) {
+        HyperTrial hyper(trial);
+        auto target = hyper.suggest_hyperparameter("target", 0.0, 10.0);
+        torch::Tensor w;
+        auto train_loss = [&](const hypergrad::Batch&) { return 0.5 * (w - target.value()).pow(2).sum(); };
+        auto val_loss = [&] { return (w - 1.5).pow(2).sum(); };
+        while (hyper.next_round()) {
+          targets.push_back(target.values()[0]);
+          w = torch::zeros({1}, torch::kFloat64).requires_grad_();
+          auto sgd = std::make_shared<torch::optim::SGD>(std::vector<torch::Tensor>{w}, torch::optim::SGDOptions(0.5));
+          auto& opt = hyper.make_optimizer({{}, {}, train_loss, val_loss}, sgd);
+          for (int step = 0; step < 100; ++step) opt.step();
+        }
+        return hyper.value();
+      },
+      OptimizeOptions().n_trials(1));
+  ASSERT_GE(targets.size(), 3u);
+  EXPECT_NEAR(targets[1], 3.5, 1e-6);
+  EXPECT_NEAR(targets[2], 1.5, 1e-6);
+  EXPECT_NEAR(study.trials().at(0).value(), 0.0, 1e-9);
+}
+
 // A later run that fails — its loop gave up (fail_run) or its validation loss is NaN —
 // ranks below every run, is not differentiated, and the trial goes on from its best run.
 // The first run has nothing to fall back on: fail_run() refuses it.

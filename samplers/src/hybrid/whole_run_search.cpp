@@ -1,6 +1,7 @@
 #include "whole_run_search.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <utility>
 
 namespace hpo {
@@ -11,7 +12,7 @@ WholeRunSearch::WholeRunSearch(std::vector<hypergrad::Hyperparameter> refined, d
 void WholeRunSearch::observe(double validation_loss, const std::vector<torch::Tensor>& theta_gradients) {
   values_.push_back(validation_loss);
   if (best_run_ > 0 && !(validation_loss < best_value_)) {
-    step_ *= 0.5;
+    step_ *= backtracking_factor(validation_loss - best_value_);
     return;
   }
   best_run_ = runs();
@@ -20,6 +21,18 @@ void WholeRunSearch::observe(double validation_loss, const std::vector<torch::Te
   for (const hypergrad::Hyperparameter& h : refined_) best_thetas_.push_back(h.theta().detach().clone());
   best_gradients_.clear();
   for (const torch::Tensor& g : theta_gradients) best_gradients_.push_back(g.detach().to(torch::kFloat64));
+}
+
+// Along the step just tried, the loss is modelled as the parabola through the best run's
+// value with the slope its hypergradient predicts and the value the step met; the next
+// step goes to its minimum, kept within [0.1, 0.5] of the step tried (the safeguarded
+// interpolation of a backtracking line search). A slope that overstates the descent (a
+// chaotic run) gives about half, a step that overshot far a tenth.
+double WholeRunSearch::backtracking_factor(double rise) const {
+  const double slope = predicted_change_;  // φ'(0) per whole step, ≤ 0
+  if (!std::isfinite(rise) || !(slope < 0)) return 0.1;
+  const double curvature = rise - slope;  // φ(1) − φ(0) − φ'(0), > 0 since rise ≥ 0
+  return std::clamp(-slope / (2 * curvature), 0.1, 0.5);
 }
 
 bool WholeRunSearch::propose() {
@@ -40,8 +53,12 @@ bool WholeRunSearch::propose() {
   }
   set_thetas(next);
   bool moved = false;
-  for (std::size_t i = 0; i < refined_.size(); ++i)
-    moved = moved || !torch::equal(refined_[i].theta().detach().to(torch::kFloat64), best_thetas_[i].to(torch::kFloat64));
+  predicted_change_ = 0;  // over the step as projected into the box
+  for (std::size_t i = 0; i < refined_.size(); ++i) {
+    const torch::Tensor change = refined_[i].theta().detach().to(torch::kFloat64) - best_thetas_[i].to(torch::kFloat64);
+    moved = moved || change.ne(0).any().item<bool>();
+    predicted_change_ += (best_gradients_[i] * change).sum().item<double>();
+  }
   if (!moved) set_thetas(best_thetas_);
   return moved;
 }

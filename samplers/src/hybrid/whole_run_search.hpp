@@ -18,8 +18,9 @@ namespace hpo {
 //
 // The next λ moves from the best run so far against its hypergradient, the coordinate with
 // the largest hypergradient (in units of its box) by `step` of its box, the others in
-// proportion. A run that validates no better halves the step (HOAG's check that the
-// validation loss went down) and the next proposal starts from the best run again.
+// proportion. A run that validates no better shrinks the step (HOAG's check that the
+// validation loss went down; by how much, backtracking_factor) and the next proposal starts
+// from the best run again.
 class WholeRunSearch {
  public:
   WholeRunSearch(std::vector<hypergrad::Hyperparameter> refined, double step);
@@ -44,6 +45,7 @@ class WholeRunSearch {
 
  private:
   void set_thetas(const std::vector<torch::Tensor>& thetas);
+  double backtracking_factor(double rise) const;
 
   std::vector<hypergrad::Hyperparameter> refined_;
   double step_;
@@ -52,6 +54,7 @@ class WholeRunSearch {
   double best_value_ = 0;
   std::vector<torch::Tensor> best_thetas_;
   std::vector<torch::Tensor> best_gradients_;
+  double predicted_change_ = 0;  // of the validation loss over the last proposal, to first order
 };
 
 }  // namespace hpo
