@@ -37,8 +37,9 @@ struct HypergradientSamplerOptions {
   // values; 0: refine during one run, as on convex problems (the implicit methods' way).
   HPO_ARG(int, whole_runs) = 4;
   // How far the second run's λ moves from the first, as a share of the box of the
-  // coordinate with the largest hypergradient; halved after every run that validates no
-  // better than the best (and the next run starts from the best again).
+  // coordinate with the largest hypergradient; after a run that validates no better than
+  // the best, shrunk to a tenth..half by a quadratic fit of the loss along the step (and
+  // the next run starts from the best again).
   HPO_ARG(double, whole_run_step) = 0.25;
   // Trials before this number draw every initial value from the base sampler.
   HPO_ARG(int, n_startup_trials) = 5;
