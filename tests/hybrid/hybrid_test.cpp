@@ -134,6 +134,36 @@ double ridge_objective(Trial& trial, const ObjectiveOptions& o = {}) {
   return value;
 }
 
+// The one-penalty ridge on the noisy data, not declared convex: refined across whole runs.
+ObjectiveOptions whole_run_ridge(int steps) {
+  ObjectiveOptions options;
+  options.size = 0;
+  options.steps = steps;
+  options.data = &noisy_data();
+  options.convex = false;
+  return options;
+}
+
+// One trial of ridge_objective from l2 = `start` under the default hybrid sampler: the
+// trial, its record and its runs' validation losses (empty, after a test failure, unless
+// it completed).
+struct WholeRunTrial {
+  FrozenTrial trial;
+  Json record;
+  std::vector<double> runs;
+};
+WholeRunTrial one_whole_run_trial(double start, const ObjectiveOptions& options) {
+  Study study = create_study(open_storage(), StudyOptions().sampler(std::make_shared<HypergradientSampler>()));
+  study.enqueue_trial({{"l2", start}});
+  study.optimize([&](Trial& t) { return ridge_objective(t, options); }, OptimizeOptions().n_trials(1));
+  WholeRunTrial result{study.trials().at(0), {}, {}};
+  EXPECT_EQ(result.trial.state, TrialState::Complete) << dump_json(Json(result.trial.system_attrs));
+  if (result.trial.state != TrialState::Complete) return result;
+  result.record = result.trial.system_attrs.at("hypergrad");
+  result.runs = result.record.at("whole_runs").get<std::vector<double>>();
+  return result;
+}
+
 HypergradientSamplerOptions sampler_options(std::uint64_t seed) {
   return HypergradientSamplerOptions().n_startup_trials(3).seed(seed);
 }
@@ -306,20 +336,10 @@ TEST(Hybrid, WholeRunsMoveAFarStartTowardsTheOptimumWithHonestValues) {
     if (loss < best_loss) best_loss = loss, best_log = log_lambda;
   }
   const double start = best_log - 8;
-  Study study = create_study(open_storage(), StudyOptions().sampler(std::make_shared<HypergradientSampler>()));
-  study.enqueue_trial({{"l2", std::exp(start)}});
   std::vector<torch::Tensor> initial_weights;
-  ObjectiveOptions options;
-  options.size = 0;
-  options.steps = 500;
-  options.data = &noisy_data();
-  options.convex = false;
+  ObjectiveOptions options = whole_run_ridge(500);
   options.initial_weights = &initial_weights;
-  study.optimize([&](Trial& t) { return ridge_objective(t, options); }, OptimizeOptions().n_trials(1));
-  const FrozenTrial t = study.trials().at(0);
-  ASSERT_EQ(t.state, TrialState::Complete) << dump_json(Json(t.system_attrs));
-  const Json& record = t.system_attrs.at("hypergrad");
-  const std::vector<double> runs = record.at("whole_runs").get<std::vector<double>>();
+  const auto [t, record, runs] = one_whole_run_trial(std::exp(start), options);
   ASSERT_EQ(runs.size(), 4u) << dump_json(record);
   ASSERT_EQ(initial_weights.size(), 4u);
   for (const torch::Tensor& w : initial_weights) EXPECT_TRUE(torch::equal(w, initial_weights[0])) << "same start every run";
@@ -373,14 +393,8 @@ TEST(Hybrid, AfterAnOvershootTheNextWholeRunGoesToTheInterpolatedMinimum) {
 // ranks below every run, is not differentiated, and the trial goes on from its best run.
 // The first run has nothing to fall back on: fail_run() refuses it.
 TEST(Hybrid, AFailedLaterRunRanksBelowEveryRunAndTheTrialGoesOn) {
-  Study study = create_study(open_storage(), StudyOptions().sampler(std::make_shared<HypergradientSampler>()));
-  study.enqueue_trial({{"l2", 1e-4}});
   std::string first_run_error;
-  ObjectiveOptions options;
-  options.size = 0;
-  options.steps = 200;
-  options.data = &noisy_data();
-  options.convex = false;
+  ObjectiveOptions options = whole_run_ridge(200);
   options.spoil_validation = [](const torch::Tensor& loss, const hypergrad::Hyperparameter&, int run) {
     return run == 3 ? loss * std::nan("") : loss;
   };
@@ -394,12 +408,8 @@ TEST(Hybrid, AFailedLaterRunRanksBelowEveryRunAndTheTrialGoesOn) {
     }
     if (run == 2) hyper.fail_run();
   };
-  study.optimize([&](Trial& t) { return ridge_objective(t, options); }, OptimizeOptions().n_trials(1));
+  const auto [t, record, runs] = one_whole_run_trial(1e-4, options);
   EXPECT_NE(first_run_error.find("its first run"), std::string::npos) << first_run_error;
-  const FrozenTrial t = study.trials().at(0);
-  ASSERT_EQ(t.state, TrialState::Complete) << dump_json(Json(t.system_attrs));
-  const Json& record = t.system_attrs.at("hypergrad");
-  const std::vector<double> runs = record.at("whole_runs").get<std::vector<double>>();
   ASSERT_EQ(runs.size(), 4u) << dump_json(record);
   EXPECT_TRUE(std::isinf(runs[1]) && std::isinf(runs[2])) << dump_json(record);
   EXPECT_DOUBLE_EQ(t.value(), std::min(runs[0], runs[3]));
@@ -410,22 +420,12 @@ TEST(Hybrid, AFailedLaterRunRanksBelowEveryRunAndTheTrialGoesOn) {
 // and infinite derivative in λ) keeps its value, which is honest; as the best run it gives
 // no direction, so the search ends there and says why.
 TEST(Hybrid, AWholeRunWhoseHypergradientOverflowsEndsTheSearchWithItsValue) {
-  Study study = create_study(open_storage(), StudyOptions().sampler(std::make_shared<HypergradientSampler>()));
-  study.enqueue_trial({{"l2", 1e-5}});
-  ObjectiveOptions options;
-  options.size = 0;
-  options.steps = 500;
-  options.data = &noisy_data();
-  options.convex = false;
+  ObjectiveOptions options = whole_run_ridge(500);
   options.spoil_validation = [](const torch::Tensor& loss, const hypergrad::Hyperparameter& penalty, int run) {
     const torch::Tensor lambda = penalty.value();
     return run == 2 ? loss + torch::sqrt(lambda - lambda.detach()) : loss;
   };
-  study.optimize([&](Trial& t) { return ridge_objective(t, options); }, OptimizeOptions().n_trials(1));
-  const FrozenTrial t = study.trials().at(0);
-  ASSERT_EQ(t.state, TrialState::Complete) << dump_json(Json(t.system_attrs));
-  const Json& record = t.system_attrs.at("hypergrad");
-  const std::vector<double> runs = record.at("whole_runs").get<std::vector<double>>();
+  const auto [t, record, runs] = one_whole_run_trial(1e-5, options);
   ASSERT_EQ(runs.size(), 2u) << dump_json(record);
   EXPECT_LT(runs[1], runs[0]);
   EXPECT_DOUBLE_EQ(t.value(), runs[1]);
