@@ -110,8 +110,8 @@ class HyperTrial {
   // makes one run.
   bool next_round();
   // Ends the current run as failed (its training diverged, say): it ranks below every run,
-  // and the next run, if next_round() grants one, starts from the best run with half the
-  // step. Only a later whole run can fail so; the first has no λ to fall back on
+  // and the next run, if next_round() grants one, starts from the best run with a tenth of
+  // the step. Only a later whole run can fail so; the first has no λ to fall back on
   // (hpo::ValueError: let the trial fail instead). A run whose validation loss is not
   // finite counts as failed without this call.
   void fail_run();
