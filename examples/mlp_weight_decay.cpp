@@ -1,8 +1,9 @@
-// Per-layer weight decay of an MLP on the bundled digits data set (8×8 images, 10
-// classes), tuned by the hybrid search: random starts across trials; inside each trial
-// up to four training runs, each with the decays frozen, the decays moved between runs on
-// the hypergradient of the whole run (a network is not convex). The hidden width is a discrete parameter,
-// drawn by the base sampler. Usage: mlp_weight_decay [data.csv.gz] [n_trials] [epochs]
+// Per-layer weight decay and the learning rate of an MLP on the bundled digits data set
+// (8×8 images, 10 classes), tuned by the hybrid search: random starts across trials; inside
+// each trial up to four training runs, each with the decays and the learning rate frozen,
+// both moved between runs on the hypergradient of the whole run (a network is not convex).
+// The hidden width is a discrete parameter, drawn by the base sampler.
+// Usage: mlp_weight_decay [data.csv.gz] [n_trials] [epochs]
 #include <torch/torch.h>
 #include <zlib.h>
 
@@ -80,6 +81,9 @@ int main(int argc, char** argv) {
         int64_t hidden = trial.suggest_int("hidden", 16, 128, hpo::IntOptions().step(16));
         // One weight decay per layer: a vector hyperparameter stored as decay[0], decay[1].
         auto decay = hyper.suggest_hyperparameter("decay", 1e-6, 1e-1, hpo::HyperparameterOptions().log(true).size(2));
+        // SGD's learning rate: each run's optimizer starts with it, and the HyperTrial sets
+        // the refined value of later runs.
+        const double learning_rate = hyper.suggest_learning_rate("lr", 1e-3, 0.5);
         // A batch is a tensor of row numbers; the loss of a batch depends on nothing else.
         auto problem_of = [&](const Network& net) {
           auto train_loss = [&, net](const hpo::hypergrad::Batch& batch) {
@@ -92,8 +96,9 @@ int main(int argc, char** argv) {
           auto val_loss = [&, net] { return torch::cross_entropy_loss(net.logits(x_valid), y_valid); };
           return hpo::hypergrad::Problem{net.weights(), {}, train_loss, val_loss};
         };
-        auto sgd_for = [](const Network& net) {
-          return std::make_shared<torch::optim::SGD>(net.weights(), torch::optim::SGDOptions(0.1).momentum(0.9));
+        auto sgd_for = [&](const Network& net) {
+          return std::make_shared<torch::optim::SGD>(net.weights(),
+                                                     torch::optim::SGDOptions(learning_rate).momentum(0.9));
         };
         auto for_each_batch = [&](const std::function<void(const hpo::hypergrad::Batch&)>& step) {
           for (int epoch = 0; epoch < epochs; ++epoch) {
@@ -102,13 +107,13 @@ int main(int argc, char** argv) {
           }
         };
         // Every run starts from the same weights and batch order (next_round() puts the
-        // generator back), so the runs' values compare the decays alone.
+        // generator back), so the runs' values compare the hyperparameters alone.
         while (hyper.next_round()) {
           const Network net(hidden);
           auto& optimizer = hyper.make_optimizer(problem_of(net), sgd_for(net));
           for_each_batch([&](const hpo::hypergrad::Batch& batch) { optimizer.step(batch); });
         }
-        // The best run's validation loss: trained with the stored decays frozen.
+        // The best run's validation loss: trained with the stored params frozen.
         return hyper.value();
       },
       hpo::OptimizeOptions().n_trials(n_trials));
@@ -117,8 +122,8 @@ int main(int argc, char** argv) {
     std::cout << "trial " << t.number << " (" << t.system_attrs.at("hybrid:mode").get<std::string>() << ") "
               << hpo::to_string(t.state);
     if (t.state == hpo::TrialState::Complete) std::cout << " validation loss " << t.value();
-    std::cout << "  hidden=" << t.params.at("hidden") << " decay=[" << t.params.at("decay[0]") << ", "
-              << t.params.at("decay[1]") << "]\n";
+    std::cout << "  hidden=" << t.params.at("hidden") << " lr=" << t.params.at("lr") << " decay=["
+              << t.params.at("decay[0]") << ", " << t.params.at("decay[1]") << "]\n";
   }
   hpo::FrozenTrial best = study.best_trial();
   std::cout << "best: trial " << best.number << ", validation cross-entropy " << best.value() << "\n";
