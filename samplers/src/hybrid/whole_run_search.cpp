@@ -29,7 +29,12 @@ void WholeRunSearch::observe(double validation_loss, const std::vector<torch::Te
 // interpolation of a backtracking line search). A slope that overstates the descent (a
 // chaotic run) gives about half, a step that overshot far a tenth.
 double WholeRunSearch::backtracking_factor(double rise) const {
-  const double slope = predicted_change_;  // φ'(0) per whole step, ≤ 0
+  // φ'(0) per whole step, ≤ 0: the best run's hypergradient along the step θ still holds.
+  double slope = 0;
+  for (std::size_t i = 0; i < refined_.size(); ++i) {
+    const torch::Tensor step = refined_[i].theta().detach().to(torch::kFloat64) - best_thetas_[i].to(torch::kFloat64);
+    slope += (best_gradients_[i] * step).sum().item<double>();
+  }
   if (!std::isfinite(rise) || !(slope < 0)) return 0.1;
   const double curvature = rise - slope;  // φ(1) − φ(0) − φ'(0), > 0 since rise ≥ 0
   return std::clamp(-slope / (2 * curvature), 0.1, 0.5);
@@ -53,12 +58,8 @@ bool WholeRunSearch::propose() {
   }
   set_thetas(next);
   bool moved = false;
-  predicted_change_ = 0;  // over the step as projected into the box
-  for (std::size_t i = 0; i < refined_.size(); ++i) {
-    const torch::Tensor change = refined_[i].theta().detach().to(torch::kFloat64) - best_thetas_[i].to(torch::kFloat64);
-    moved = moved || change.ne(0).any().item<bool>();
-    predicted_change_ += (best_gradients_[i] * change).sum().item<double>();
-  }
+  for (std::size_t i = 0; i < refined_.size(); ++i)
+    moved = moved || !torch::equal(refined_[i].theta().detach().to(torch::kFloat64), best_thetas_[i].to(torch::kFloat64));
   if (!moved) set_thetas(best_thetas_);
   return moved;
 }

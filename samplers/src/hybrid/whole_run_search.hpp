@@ -54,7 +54,6 @@ class WholeRunSearch {
   double best_value_ = 0;
   std::vector<torch::Tensor> best_thetas_;
   std::vector<torch::Tensor> best_gradients_;
-  double predicted_change_ = 0;  // of the validation loss over the last proposal, to first order
 };
 
 }  // namespace hpo
