@@ -20,6 +20,7 @@ namespace hpo::cli {
 namespace {
 
 using report_test::add_synthetic_study;
+using report_test::kTenThousandTrialsRenderBudget;
 using report_test::SyntheticStudyOptions;
 
 std::size_t count(const std::string& text, const std::string& what) {
@@ -239,7 +240,7 @@ TEST(ReportPage, TenThousandTrialsRenderQuicklyAndSayWhatIsDownsampled) {
   const std::string html = render(view);
   const double seconds = static_cast<double>(std::clock() - start) / CLOCKS_PER_SEC;
   std::cout << "[ report ] 10,000 trials rendered in " << seconds << " s CPU, " << html.size() / 1024 << " KiB\n";
-  EXPECT_LT(seconds, 3.0);
+  EXPECT_LT(seconds, kTenThousandTrialsRenderBudget);
   EXPECT_EQ(count(chart_markup(html, "history-by-number"), "class=\"trial-point"), 10000u);
   EXPECT_NE(html.find("Downsampled to stay readable"), std::string::npos);
   EXPECT_LE(count(chart_markup(html, "intermediate-values"), "class=\"trial-line"), 200u);
