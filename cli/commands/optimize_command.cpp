@@ -281,7 +281,11 @@ int optimize_command(const Invocation& call) {
                << " whole training runs per trial)\n";
       } else {
         report << "continuous loss hyperparameters refined by " << request.method << " hypergradients in up to "
-               << request.hyper_steps << " hyper-steps per trial)\n";
+               << request.hyper_steps << " hyper-steps per trial";
+        if (request.whole_runs > 1 && hypergrad::make_method(hypergrad::method_options(request.method))->assumes_stationary_point())
+          report << ", then across up to " << request.whole_runs - 1
+                 << " whole training runs where training ends short of a stationary point";
+        report << ")\n";
       }
     } else {
       report << "Sampler: " << base << "\n";
@@ -352,7 +356,9 @@ std::vector<Command> optimize_commands() {
                   "more = DrMAD through the last N steps of the run so far (hybrid sampler)")
                  ("whole-runs", po::value<int>()->default_value(4)->value_name("N"),
                   "training runs per trial of the mlp task, each with its params frozen, moved between runs "
-                  "on the hypergradient of the whole run; 0 = refine during one run (hybrid sampler)")
+                  "on the hypergradient of the whole run; 0 = refine during one run. The other tasks' trials "
+                  "go on so after a run that --method cg or neumann refined short of a stationary point "
+                  "(hybrid sampler)")
                  ("n-trials", po::value<int>()->value_name("N"),
                   "trials to add (default: 20 unless --timeout is given)")
                  ("timeout", po::value<double>()->value_name("SECONDS"), "start no new trial after this long")

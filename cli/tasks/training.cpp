@@ -174,27 +174,20 @@ torch::Tensor cross_entropy(const torch::Tensor& outputs, const torch::Tensor& l
 TrainedTrial train_trial(const ModelFactory& make_model, const DataLoss& data_loss, const TensorData& train,
                          const TensorData& valid, const TrainingOptions& options, HyperTrial& hyper) {
   // With whole runs the trial's value is its best run's: that model is the one to report on.
-  std::optional<Model> best;
-  double best_value = INFINITY;
+  std::vector<Model> runs;
   while (hyper.next_round()) {
-    const Model model = make_model();
+    runs.push_back(make_model());
     try {
-      train_with_hyper_trial(model, data_loss, train, valid, options, hyper);
+      train_with_hyper_trial(runs.back(), data_loss, train, valid, options, hyper);
     } catch (const TrainingDiverged&) {
       // A later run's λ went too far (a learning rate too large): the trial goes on from
-      // its best run. The first run has nothing to fall back on.
-      if (!best) throw;
+      // its best run. Before a run has been ranked there is nothing to fall back on.
+      if (hyper.best_run() == 0) throw;
       hyper.fail_run();
-      continue;
-    }
-    const double run_value = evaluate_loss(model, data_loss, valid);
-    if (!best || run_value < best_value) {
-      best_value = run_value;
-      best = model;
     }
   }
   const double value = hyper.value();
-  if (!hyper.value_needs_retraining()) return {*best, value};
+  if (!hyper.value_needs_retraining()) return {runs.at(static_cast<std::size_t>(hyper.best_run() - 1)), value};
   const Model frozen = make_model();
   train_frozen(frozen, data_loss, train, valid, options);
   hyper.trial().set_user_attr("value_from_retraining", true);

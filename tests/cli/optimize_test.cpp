@@ -95,7 +95,8 @@ TEST_F(OptimizeTest, RidgeAndMlpWithJsonSummary) {
 
 // Two epochs of mini-batch SGD leave logistic regression far from stationary: T1-T2, a
 // trajectory method, refines anyway; Neumann, an implicit method, cannot, and every one
-// of its hyper-steps is T1-T2's greedy step instead.
+// of its hyper-steps is T1-T2's greedy step instead, after which the trial goes on across
+// whole runs.
 TEST_F(OptimizeTest, HybridSamplerRefinesThePenalties) {
   const RunResult run = expect_ok(args({digits("logistic", 3), {"--sampler", "hybrid", "--method", "t1t2",
                                                                "--hyper-steps", "4", "--study-name", "hybrid"}}));
@@ -103,8 +104,12 @@ TEST_F(OptimizeTest, HybridSamplerRefinesThePenalties) {
                          "hypergradients in up to 4 hyper-steps per trial)"),
             std::string::npos)
       << run.out;
-  expect_ok(args({digits("logistic", 2), {"--sampler", "hybrid", "--method", "neumann", "--hyper-steps", "4",
-                                          "--study-name", "greedy"}}));
+  const RunResult greedy = expect_ok(args({digits("logistic", 2), {"--sampler", "hybrid", "--method", "neumann",
+                                                                   "--hyper-steps", "4", "--study-name", "greedy"}}));
+  EXPECT_NE(greedy.out.find("refined by neumann hypergradients in up to 4 hyper-steps per trial, then across up to 3 "
+                            "whole training runs where training ends short of a stationary point)"),
+            std::string::npos)
+      << greedy.out;
   expect_ok(args({digits("logistic", 1), {"--sampler", "hybrid", "--batch-size", "100000", "--study-name", "full"}}));
   for (const char* study : {"hybrid", "greedy", "full"}) {
     for (const Json& trial : trials(study)) EXPECT_EQ(trial["state"], "COMPLETE");
@@ -132,11 +137,11 @@ TEST_F(OptimizeTest, HybridSamplerRefinesThePenalties) {
     // each epoch: its converged points are L_V(w*(λ)) itself, and the lowest is the value.
     for (const Json& trial : records("full")) EXPECT_EQ(trial["hypergrad"]["mini_batches"], false);
     for (const Json& trial : records("greedy")) {
-      const Json& record = trial["hypergrad"];
+      const Json& record = trial["hypergrad"]["first_run"];
       EXPECT_EQ(record["method"], "neumann");
       EXPECT_EQ(record["hyper_steps"], 4);
       EXPECT_EQ(record["greedy_steps"], 4);
-      EXPECT_FALSE(record.contains("stationary_point"));
+      EXPECT_FALSE(trial["hypergrad"].contains("stationary_point"));
     }
   }
   expect_bad_input(args({digits("logistic", 1), {"--sampler", "hybrid", "--method", "newton"}}), "--method must be");
@@ -255,10 +260,11 @@ TEST_F(OptimizeTest, CtrlCFailsTheRunningTrialAndExits130) {
   EXPECT_EQ(resumed.size(), after.size() + 1);
 }
 
-// Eight full-batch steps never make logistic regression stationary, so a hybrid trial's
-// refined value comes from weights trained while λ moved. Each trial stores instead the
-// value of a model trained anew with its params frozen, which is what running those
-// params again gives (full-batch training from zero weights repeats to the last bit).
+// Eight full-batch steps never make logistic regression stationary, so the greedy
+// hyper-steps of a hybrid trial's first run (CG) moved λ while training, and the value
+// there belongs to no λ. The trial goes on across whole runs from the λ reached, each
+// trained with λ frozen, and stores the best one's value: what running those params again
+// gives (full-batch training from zero weights repeats to the last bit).
 TEST_F(OptimizeTest, UnconvergedHybridTrialsStoreWhatTheirParamsGive) {
   if (!has_python_optuna()) GTEST_SKIP() << "python3-optuna is not installed";
   auto short_run = [&](const std::string& study, const std::string& sampler) {
@@ -272,9 +278,8 @@ TEST_F(OptimizeTest, UnconvergedHybridTrialsStoreWhatTheirParamsGive) {
       "refined = optuna.load_study(study_name='refined', storage=storage)\n"
       "again = optuna.load_study(study_name='again', storage=storage)\n"
       "for t in refined.trials: again.enqueue_trial(t.params)\n"
-      "print(json.dumps([{'value': t.value, 'refined_value': t.system_attrs['hypergrad']['value'],\n"
-      "                   'retrained': t.user_attrs.get('value_from_retraining', False),\n"
-      "                   'stationary': 'stationary_point' in t.system_attrs['hypergrad']} for t in refined.trials]))\n");
+      "print(json.dumps([{'value': t.value, 'hypergrad': t.system_attrs['hypergrad'],\n"
+      "                   'retrained': t.user_attrs.get('value_from_retraining', False)} for t in refined.trials]))\n");
   ASSERT_EQ(refined.exit_code, 0) << refined.err;
   expect_ok(short_run("again", "random"));
   const Json stored = parse_output(refined.out);
@@ -282,9 +287,14 @@ TEST_F(OptimizeTest, UnconvergedHybridTrialsStoreWhatTheirParamsGive) {
   ASSERT_EQ(stored.size(), 2u);
   ASSERT_EQ(rerun.size(), 2u);
   for (std::size_t i = 0; i < stored.size(); ++i) {
-    EXPECT_FALSE(stored[i]["stationary"].get<bool>());
-    EXPECT_TRUE(stored[i]["retrained"].get<bool>());
-    EXPECT_GT(std::abs(stored[i]["refined_value"].get<double>() - stored[i]["value"].get<double>()), 1e-4);
+    const Json& record = stored[i]["hypergrad"];
+    EXPECT_FALSE(record.contains("stationary_point"));
+    EXPECT_FALSE(stored[i]["retrained"].get<bool>());
+    ASSERT_TRUE(record.contains("first_run")) << record.dump();
+    EXPECT_GT(std::abs(record["first_run"]["trajectory_value"].get<double>() - stored[i]["value"].get<double>()), 1e-4);
+    const std::vector<double> runs = record["whole_runs"].get<std::vector<double>>();
+    EXPECT_EQ(runs.size(), 3u) << "four runs in all";
+    EXPECT_DOUBLE_EQ(stored[i]["value"].get<double>(), *std::min_element(runs.begin(), runs.end()));
     EXPECT_NEAR(rerun[i]["value"].get<double>(), stored[i]["value"].get<double>(), 1e-6);
   }
 }

@@ -358,6 +358,32 @@ TEST(Hybrid, WholeRunsMoveAFarStartTowardsTheOptimumWithHonestValues) {
   EXPECT_DOUBLE_EQ(retraining.trials().at(0).value(), t.value()) << "the stored value is the stored params'";
 }
 
+// A convex problem whose loop stops short of a stationary point: the first run moved λ by
+// greedy hyper-steps, and the trial goes on across whole runs from the λ it reached, four
+// runs in all. The first whole run re-trains that λ frozen; the value is the best whole
+// run's, better than that re-training, and what a model trained anew with the stored
+// params gives exactly.
+TEST(Hybrid, AnUnconvergedRunOfAConvexProblemGoesOnAcrossWholeRuns) {
+  ObjectiveOptions options = whole_run_ridge(100);
+  options.convex = true;
+  bool needs_retraining = true;
+  options.value_needs_retraining = &needs_retraining;
+  const auto [t, record, runs] = one_whole_run_trial(1e-5, options);
+  ASSERT_TRUE(record.contains("first_run")) << dump_json(record);
+  EXPECT_GT(record.at("first_run").at("greedy_steps").get<int>(), 0) << dump_json(record);
+  EXPECT_EQ(record.at("first_run").at("method"), "cg");
+  EXPECT_FALSE(record.contains("stationary_point"));
+  ASSERT_EQ(runs.size(), 3u) << dump_json(record);
+  EXPECT_DOUBLE_EQ(t.value(), *std::min_element(runs.begin(), runs.end()));
+  EXPECT_LT(t.value(), runs[0] - 0.01) << dump_json(record);
+  EXPECT_FALSE(needs_retraining) << "every whole run trains with λ frozen";
+
+  Study retraining = create_study(open_storage(), StudyOptions().sampler(std::make_shared<RandomSampler>(1)));
+  retraining.enqueue_trial(t.params);
+  retraining.optimize([&](Trial& r) { return ridge_objective(r, options); }, OptimizeOptions().n_trials(1));
+  EXPECT_DOUBLE_EQ(retraining.trials().at(0).value(), t.value()) << "the stored value is the stored params'";
+}
+
 // Training puts w at λ, and the validation loss (w − 1.5)² is a parabola in λ. The first
 // step from λ = 1 (a quarter of the box [0, 10]) overshoots to 3.5; the next step is cut to
 // the minimum of the parabola through the start's value and slope and the overshoot's
@@ -434,10 +460,14 @@ TEST(Hybrid, AWholeRunWhoseHypergradientOverflowsEndsTheSearchWithItsValue) {
 
 // A learning rate too small for the loop to converge: the whole runs raise it, and the
 // value beats the first run. An implicit method cannot differentiate it (w* does not depend
-// on it): on the problem declared convex it keeps its suggested value and the trial completes.
+// on it): on the problem declared convex, refined during its one run, it keeps its
+// suggested value and the trial completes.
 TEST(Hybrid, WholeRunsRefineTheLearningRateThatImplicitMethodsKeep) {
   for (bool convex : {false, true}) {
-    Study study = create_study(open_storage(), StudyOptions().sampler(std::make_shared<HypergradientSampler>()));
+    // Refined during its one run only (whole_runs(0)), the unconverged convex problem
+    // does not go on across whole runs.
+    Study study = create_study(open_storage(), StudyOptions().sampler(std::make_shared<HypergradientSampler>(
+                                                   HypergradientSamplerOptions().whole_runs(convex ? 0 : 4))));
     study.enqueue_trial({{"l2", 1e-2}, {"lr", 2e-3}});
     ObjectiveOptions options;
     options.size = 0;

@@ -258,13 +258,48 @@ bool HyperTrial::next_round() {
     generator_state_ = cpu_generator_state();
     return true;
   }
-  if (!whole_runs_ || !optimizer_ || run_pending_) return false;
-  value();
-  if (search_->runs() >= refinement_->whole_runs() || !search_->propose()) return false;
+  if (!optimizer_ || run_pending_) return false;
+  if (whole_runs_) {
+    value();
+    if (search_->runs() >= whole_runs_allowed() || !search_->propose()) return false;
+  } else if (!continue_across_whole_runs()) {
+    return false;
+  }
   value_.reset();
   run_pending_ = true;
   set_cpu_generator_state(*generator_state_);
   return true;
+}
+
+// An implicit method's hypergradient describes λ at a stationary point. A run that
+// never reached one moved λ by greedy steps, which favour what helps the next steps rather
+// than the end of the run, and its value belongs to no λ: a whole run with λ frozen gives
+// that λ its value, and its hypergradient is exact for the loop as written.
+bool HyperTrial::continue_across_whole_runs() {
+  if (!refining() || refinement_->whole_runs() < 2 || !optimizer_->problem().convex ||
+      !optimizer_->method()->assumes_stationary_point() || !dynamic_cast<const torch::optim::SGD*>(&optimizer_->inner()))
+    return false;
+  value();
+  if (optimizer_->value_point()) return false;
+  first_run_hyper_steps_ = optimizer_->hyper_steps();
+  unconverged_first_run_ = Json{{"method", optimizer_->method()->name()},
+                                {"hyper_steps", optimizer_->hyper_steps()},
+                                {"greedy_steps", optimizer_->greedy_steps()},
+                                {"inner_steps", optimizer_->inner_steps()},
+                                {"trajectory_value", *trajectory_value_}};
+  whole_runs_ = true;
+  return true;
+}
+
+// The first run of a trial that began unconverged counts against the budget of runs.
+int HyperTrial::whole_runs_allowed() const {
+  return refinement_->whole_runs() - (unconverged_first_run_ ? 1 : 0);
+}
+
+int HyperTrial::best_run() const {
+  if (!whole_runs_) return value_ ? 1 : 0;
+  if (!search_ || search_->best_run() == 0) return 0;
+  return search_->best_run() + (unconverged_first_run_ ? 1 : 0);
 }
 
 void HyperTrial::report(double validation_loss, std::int64_t step, const std::string& what) {
@@ -300,7 +335,7 @@ void HyperTrial::end_run(bool failed) {
   // The last run's hypergradient would point a run that never happens: its reverse pass,
   // three trainings' worth, is skipped.
   std::vector<torch::Tensor> gradients;
-  if (!failed && search_->runs() + 1 < refinement_->whole_runs()) {
+  if (!failed && search_->runs() + 1 < whole_runs_allowed()) {
     try {
       gradients = optimizer_->hypergradient();
       hypergradient_norms_.push_back(hypergrad::tensor_list::norm(gradients));
@@ -311,7 +346,7 @@ void HyperTrial::end_run(bool failed) {
   }
   search_->observe(failed ? INFINITY : validation_loss, gradients);
   search_->restore_best();
-  if (!failed) report(validation_loss, search_->runs(), "run");
+  if (!failed) report(validation_loss, first_run_hyper_steps_ + search_->runs(), "run");
 }
 
 void HyperTrial::fail_run() {
@@ -382,6 +417,7 @@ Json HyperTrial::record() const {
       out["whole_runs"] = search_->values();
       out["best_run"] = search_->best_run();
       if (search_stopped_) out["whole_runs_stopped"] = *search_stopped_;
+      if (unconverged_first_run_) out["first_run"] = *unconverged_first_run_;
     }
     if (const auto& point = optimizer_->value_point()) {
       out["stationary_point"] = {{"hyper_step", point->hyper_step},
@@ -400,7 +436,8 @@ void HyperTrial::collect(Outcome& outcome) const {
       optimizer_ ? optimizer_->value_point() : std::nullopt;
   // Without a hyper-step λ never moved: the suggested values stand exactly (not their
   // round trip through the hyperparameter's dtype).
-  const bool moved = whole_runs_ ? search_ && search_->best_run() > 1 : optimizer_ && (point || optimizer_->hyper_steps() > 0);
+  const bool moved = whole_runs_ ? search_ && (search_->best_run() > 1 || first_run_hyper_steps_ > 0)
+                                 : optimizer_ && (point || optimizer_->hyper_steps() > 0);
   const std::vector<hypergrad::Hyperparameter> order = moved ? optimizer_->refined() : std::vector<hypergrad::Hyperparameter>{};
   for (const Refined* r : all_refined()) {
     torch::Tensor values;

@@ -59,6 +59,11 @@ struct HyperparameterOptions {
 // whole runs only in the first run: a later run with a non-finite loss counts as failed
 // (fail_run()), and a run whose hypergradient is not finite keeps its value but gives no
 // direction (the record's "whole_runs_stopped" says why).
+// A run of a convex problem refined by an implicit method (CG, Neumann) that ends short of
+// a stationary point (a loop too short to converge) moved λ by greedy hyper-steps, which
+// the method's hypergradient does not describe: the trial goes on across whole runs from the λ it reached (the first of them
+// re-trains with that λ frozen), up to `whole_runs` runs in all; the record's "first_run"
+// says what the first did.
 // value() is the honest value of the trial: the best run's validation loss, or on a convex
 // problem the validation loss at the converged point HyperOptimizer::settle() names (the
 // lowest with full batches, the latest with mini-batches), whose λ become the trial's params. They and the method's record (the system
@@ -106,9 +111,15 @@ class HyperTrial {
   // whole run's hypergradient points somewhere inside the box; λ then holds the next run's
   // values, and the CPU generator is put back where the first run began, so that the new
   // model starts from the same weights and draws the same batches (runs compare like with
-  // like). Otherwise false: λ holds the best run's values. A loop without next_round()
-  // makes one run.
+  // like). Also true once after an implicit method's first run of a convex problem that
+  // reached no stationary point, which the trial then continues across whole runs (above). Otherwise
+  // false: λ holds the best run's values. A loop without next_round() makes one run.
   bool next_round();
+  // The round (1-based, counting every round next_round() granted) whose model value() is
+  // the validation loss of: the best whole run so far, else 1 once value() was taken; 0
+  // while no run has been ranked (the first run, or the first whole run after an
+  // unconverged one), when a failed run has nothing to fall back on.
+  int best_run() const;
   // Ends the current run as failed (its training diverged, say): it ranks below every run,
   // and the next run, if next_round() grants one, starts from the best run with a tenth of
   // the step. Only a later whole run can fail so; the first has no λ to fall back on
@@ -152,6 +163,8 @@ class HyperTrial {
   void on_hyper_step(const hypergrad::HyperStepReport& report);
   void report(double validation_loss, std::int64_t step, const std::string& what);
   void end_run(bool failed);
+  bool continue_across_whole_runs();
+  int whole_runs_allowed() const;
   std::vector<const Refined*> all_refined() const;
   void collect(Outcome& outcome) const;
   Json record() const;
@@ -177,6 +190,9 @@ class HyperTrial {
   // Why a run gave no hypergradient (its reverse pass overflowed), recorded as
   // "whole_runs_stopped": when it is the best run, the search ends there.
   std::optional<std::string> search_stopped_;
+  // What the first run did when it ended unconverged and whole runs followed it.
+  std::optional<Json> unconverged_first_run_;
+  std::int64_t first_run_hyper_steps_ = 0;  // whole runs report their values after these steps
 };
 
 }  // namespace hpo
