@@ -35,6 +35,8 @@ struct HypergradientSamplerOptions {
   // (the method "unrolled", every step stored: O(steps · |w|) memory) and moves λ between
   // runs; the trial keeps the run that validated best. 1: one run with the suggested
   // values; 0: refine during one run, as on convex problems (the implicit methods' way).
+  // A convex problem's run that an implicit method refined without reaching a stationary
+  // point goes on so too, up to this many runs in all (HyperTrial::next_round()).
   HPO_ARG(int, whole_runs) = 4;
   // How far the second run's λ moves from the first, as a share of the box of the
   // coordinate with the largest hypergradient; after a run that validates no better than
