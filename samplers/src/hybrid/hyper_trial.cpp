@@ -281,7 +281,6 @@ bool HyperTrial::continue_across_whole_runs() {
     return false;
   value();
   if (optimizer_->value_point()) return false;
-  first_run_hyper_steps_ = optimizer_->hyper_steps();
   unconverged_first_run_ = Json{{"method", optimizer_->method()->name()},
                                 {"hyper_steps", optimizer_->hyper_steps()},
                                 {"greedy_steps", optimizer_->greedy_steps()},
@@ -291,15 +290,19 @@ bool HyperTrial::continue_across_whole_runs() {
   return true;
 }
 
-// The first run of a trial that began unconverged counts against the budget of runs.
-int HyperTrial::whole_runs_allowed() const {
-  return refinement_->whole_runs() - (unconverged_first_run_ ? 1 : 0);
+int HyperTrial::runs_before_whole_runs() const { return unconverged_first_run_ ? 1 : 0; }
+
+std::int64_t HyperTrial::first_run_hyper_steps() const {
+  return unconverged_first_run_ ? unconverged_first_run_->at("hyper_steps").get<std::int64_t>() : 0;
 }
+
+// The first run of a trial that began unconverged counts against the budget of runs.
+int HyperTrial::whole_runs_allowed() const { return refinement_->whole_runs() - runs_before_whole_runs(); }
 
 int HyperTrial::best_run() const {
   if (!whole_runs_) return value_ ? 1 : 0;
   if (!search_ || search_->best_run() == 0) return 0;
-  return search_->best_run() + (unconverged_first_run_ ? 1 : 0);
+  return search_->best_run() + runs_before_whole_runs();
 }
 
 void HyperTrial::report(double validation_loss, std::int64_t step, const std::string& what) {
@@ -346,7 +349,7 @@ void HyperTrial::end_run(bool failed) {
   }
   search_->observe(failed ? INFINITY : validation_loss, gradients);
   search_->restore_best();
-  if (!failed) report(validation_loss, first_run_hyper_steps_ + search_->runs(), "run");
+  if (!failed) report(validation_loss, first_run_hyper_steps() + search_->runs(), "run");
 }
 
 void HyperTrial::fail_run() {
@@ -436,7 +439,7 @@ void HyperTrial::collect(Outcome& outcome) const {
       optimizer_ ? optimizer_->value_point() : std::nullopt;
   // Without a hyper-step λ never moved: the suggested values stand exactly (not their
   // round trip through the hyperparameter's dtype).
-  const bool moved = whole_runs_ ? search_ && (search_->best_run() > 1 || first_run_hyper_steps_ > 0)
+  const bool moved = whole_runs_ ? search_ && (search_->best_run() > 1 || first_run_hyper_steps() > 0)
                                  : optimizer_ && (point || optimizer_->hyper_steps() > 0);
   const std::vector<hypergrad::Hyperparameter> order = moved ? optimizer_->refined() : std::vector<hypergrad::Hyperparameter>{};
   for (const Refined* r : all_refined()) {

@@ -165,6 +165,8 @@ class HyperTrial {
   void end_run(bool failed);
   bool continue_across_whole_runs();
   int whole_runs_allowed() const;
+  int runs_before_whole_runs() const;
+  std::int64_t first_run_hyper_steps() const;  // whole runs report their values after these steps
   std::vector<const Refined*> all_refined() const;
   void collect(Outcome& outcome) const;
   Json record() const;
@@ -192,7 +194,6 @@ class HyperTrial {
   std::optional<std::string> search_stopped_;
   // What the first run did when it ended unconverged and whole runs followed it.
   std::optional<Json> unconverged_first_run_;
-  std::int64_t first_run_hyper_steps_ = 0;  // whole runs report their values after these steps
 };
 
 }  // namespace hpo
